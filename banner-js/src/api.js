@@ -1,0 +1,40 @@
+// @ts-check
+/**
+ * Calls to consent_server. Never throws: failures come back as status 0.
+ * @typedef {import('./types.js').ConsentBody} ConsentBody
+ */
+import { TIMEOUT_MS } from './constants.js';
+
+/**
+ * Record a decision. The body id doubles as idempotency key, so a retry never makes a second
+ * receipt.
+ * @param {string} origin
+ * @param {string} site
+ * @param {ConsentBody} body
+ * @returns {Promise<{status: number, data: any}>}
+ */
+export async function postConsent(origin, site, body) {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), TIMEOUT_MS);
+  try {
+    const res = await fetch(`${origin}/v1/sites/${encodeURIComponent(site)}/consents`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': body.id },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      keepalive: true,
+      signal: ctl.signal,
+    });
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, data };
+  } catch {
+    return { status: 0, data: null };
+  } finally {
+    clearTimeout(timer);
+  }
+}

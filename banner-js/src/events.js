@@ -1,0 +1,14 @@
+// @ts-check
+/** Dispatches the `consent:*` CustomEvents on document. */
+
+/**
+ * @param {string} name one of EVENT_READY / EVENT_CHANGE
+ * @param {unknown} detail a copy of the record (listeners may mutate it)
+ */
+export function emit(name, detail) {
+  try {
+    document.dispatchEvent(new CustomEvent(name, { detail }));
+  } catch (err) {
+    console.warn('[consent]', err);
+  }
+}

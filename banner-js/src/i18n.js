@@ -1,0 +1,165 @@
+// @ts-check
+/**
+ * UI strings and the language pick. Pure.
+ * Site notices bring their own category texts and may override any key here through `texts`.
+ */
+
+/** @typedef {typeof en} Strings */
+
+const en = {
+  title: 'Cookies on this site',
+  description:
+    'We use cookies the site needs to work. With your consent we also use optional cookies to remember your preferences and for third-party services such as analytics. You can change your choice at any time.',
+  acceptAll: 'Accept all',
+  rejectAll: 'Reject all',
+  preferences: 'Preferences',
+  prefsTitle: 'Cookie preferences',
+  save: 'Save choices',
+  close: 'Close',
+  alwaysOn: 'Always on',
+  policyLink: 'Privacy policy',
+  gpcHonoured: 'Your browser sent a Global Privacy Control signal: we honour it.',
+  settings: 'Cookie settings',
+  receiptTitle: 'Your consent receipt',
+  receiptId: 'Receipt ID',
+  date: 'Date',
+  choices: 'Choices',
+  policyVersion: 'Policy version',
+  download: 'Download receipt (JSON)',
+  pending: 'Not yet confirmed by the server; it will be sent as soon as possible.',
+  cookies: 'Cookies',
+  thirdParties: 'Third parties',
+  cookieName: 'Name',
+  provider: 'Provider',
+  duration: 'Duration',
+  placeholder: 'This content is blocked until you allow its cookies.',
+  placeholderButton: 'Change cookie settings',
+  granted: 'Allowed',
+  denied: 'Refused',
+};
+
+/** @type {Record<string, Partial<Strings>>} */
+export const STRINGS = {
+  en,
+  de: {
+    title: 'Cookies auf dieser Website',
+    description:
+      'Wir verwenden Cookies, die für den Betrieb der Website nötig sind. Mit Ihrer Einwilligung verwenden wir auch optionale Cookies, um Ihre Einstellungen zu speichern, und für Dienste Dritter wie Statistik. Sie können Ihre Wahl jederzeit ändern.',
+    acceptAll: 'Alle akzeptieren',
+    rejectAll: 'Alle ablehnen',
+    preferences: 'Einstellungen',
+    prefsTitle: 'Cookie-Einstellungen',
+    save: 'Auswahl speichern',
+    close: 'Schließen',
+    alwaysOn: 'Immer aktiv',
+    policyLink: 'Datenschutzerklärung',
+    gpcHonoured: 'Ihr Browser sendet ein Global-Privacy-Control-Signal: wir beachten es.',
+    settings: 'Cookie-Einstellungen',
+    receiptTitle: 'Ihr Einwilligungsnachweis',
+    receiptId: 'Nachweis-ID',
+    date: 'Datum',
+    choices: 'Auswahl',
+    policyVersion: 'Version der Erklärung',
+    download: 'Nachweis herunterladen (JSON)',
+    pending: 'Noch nicht vom Server bestätigt; wird so bald wie möglich gesendet.',
+    thirdParties: 'Drittanbieter',
+    provider: 'Anbieter',
+    duration: 'Laufzeit',
+    placeholder: 'Dieser Inhalt ist blockiert, bis Sie seine Cookies erlauben.',
+    placeholderButton: 'Cookie-Einstellungen ändern',
+    granted: 'Erlaubt',
+    denied: 'Abgelehnt',
+  },
+  fr: {
+    title: 'Les cookies sur ce site',
+    description:
+      'Nous utilisons les cookies nécessaires au fonctionnement du site. Avec votre accord, nous utilisons aussi des cookies facultatifs pour mémoriser vos préférences et pour des services tiers comme la mesure d’audience. Vous pouvez changer d’avis à tout moment.',
+    acceptAll: 'Tout accepter',
+    rejectAll: 'Tout refuser',
+    preferences: 'Préférences',
+    prefsTitle: 'Préférences de cookies',
+    save: 'Enregistrer mes choix',
+    close: 'Fermer',
+    alwaysOn: 'Toujours actif',
+    policyLink: 'Politique de confidentialité',
+    gpcHonoured: 'Votre navigateur envoie un signal Global Privacy Control : nous le respectons.',
+    settings: 'Paramètres des cookies',
+    receiptTitle: 'Votre reçu de consentement',
+    receiptId: 'Identifiant du reçu',
+    choices: 'Choix',
+    policyVersion: 'Version de la politique',
+    download: 'Télécharger le reçu (JSON)',
+    pending: 'Pas encore confirmé par le serveur ; il sera envoyé dès que possible.',
+    thirdParties: 'Tiers',
+    cookieName: 'Nom',
+    provider: 'Fournisseur',
+    duration: 'Durée',
+    placeholder: 'Ce contenu est bloqué tant que vous n’acceptez pas ses cookies.',
+    placeholderButton: 'Modifier les paramètres des cookies',
+    granted: 'Accepté',
+    denied: 'Refusé',
+  },
+  nl: {
+    title: 'Cookies op deze website',
+    description:
+      'We gebruiken cookies die nodig zijn om de website te laten werken. Met uw toestemming gebruiken we ook optionele cookies om uw voorkeuren te onthouden en voor diensten van derden, zoals statistieken. U kunt uw keuze altijd wijzigen.',
+    acceptAll: 'Alles accepteren',
+    rejectAll: 'Alles weigeren',
+    preferences: 'Voorkeuren',
+    prefsTitle: 'Cookievoorkeuren',
+    save: 'Keuzes opslaan',
+    close: 'Sluiten',
+    alwaysOn: 'Altijd aan',
+    policyLink: 'Privacybeleid',
+    gpcHonoured: 'Uw browser stuurt een Global Privacy Control-signaal: wij respecteren dat.',
+    settings: 'Cookie-instellingen',
+    receiptTitle: 'Uw toestemmingsbewijs',
+    receiptId: 'Bewijs-ID',
+    date: 'Datum',
+    choices: 'Keuzes',
+    policyVersion: 'Beleidsversie',
+    download: 'Bewijs downloaden (JSON)',
+    pending: 'Nog niet bevestigd door de server; wordt zo snel mogelijk verzonden.',
+    thirdParties: 'Derden',
+    cookieName: 'Naam',
+    provider: 'Aanbieder',
+    duration: 'Looptijd',
+    placeholder: 'Deze inhoud is geblokkeerd totdat u de cookies ervan toestaat.',
+    placeholderButton: 'Cookie-instellingen wijzigen',
+    granted: 'Toegestaan',
+    denied: 'Geweigerd',
+  },
+};
+
+/**
+ * Pick a language among `available`: <html lang>, then navigator.languages, then the site's
+ * default, then 'en', then the first available. `de-AT` falls back to `de`.
+ * @param {string[]} available languages with a notice
+ * @param {{htmlLang?: string | null, navigatorLanguages?: readonly string[], defaultLanguage?: string}} [hints]
+ */
+export function pickLanguage(available, hints = {}) {
+  const have = available.map((l) => l.toLowerCase());
+  const wanted = [hints.htmlLang, ...(hints.navigatorLanguages || []), hints.defaultLanguage, 'en'];
+  for (const w of wanted) {
+    if (!w) continue;
+    const tag = w.toLowerCase().replace(/_/g, '-');
+    for (const t of [tag, tag.split('-')[0]]) {
+      const i = have.indexOf(t);
+      if (i >= 0) return available[i];
+    }
+  }
+  return available[0] || 'en';
+}
+
+/**
+ * UI strings for a language: English, then the language's own, then the notice's overrides.
+ * @param {string} lang
+ * @param {Record<string, string>} [overrides]
+ * @returns {Strings}
+ */
+export function strings(lang, overrides) {
+  /** @type {Record<string, string>} */
+  const own = {};
+  for (const [k, v] of Object.entries(overrides || {})) if (typeof v === 'string' && k in en) own[k] = v;
+  return { ...en, ...STRINGS[lang.toLowerCase().split('-')[0]], ...own };
+}

@@ -1,0 +1,68 @@
+// @ts-check
+/**
+ * The send queue of decisions not yet recorded by the server. Pure list helpers; storage.js
+ * persists the list and index.js drives the sending.
+ * @typedef {import('./types.js').QueueItem} QueueItem
+ */
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS } from './constants.js';
+
+/**
+ * Append a decision (replacing one with the same id, so a retry never duplicates it).
+ * @param {QueueItem[]} queue
+ * @param {QueueItem} item
+ * @returns {QueueItem[]}
+ */
+export const enqueue = (queue, item) => [...dequeue(queue, item.body.id), item];
+
+/**
+ * Drop the decision with this id.
+ * @param {QueueItem[]} queue
+ * @param {string} id
+ * @returns {QueueItem[]}
+ */
+export const dequeue = (queue, id) => queue.filter((q) => q.body.id !== id);
+
+/**
+ * The newest queued decision for a site, or null.
+ * @param {QueueItem[]} queue
+ * @param {string} site
+ */
+export function latest(queue, site) {
+  const mine = queue.filter((q) => q.site === site);
+  return mine.length ? mine[mine.length - 1] : null;
+}
+
+/**
+ * Keep only well-formed items (the list comes from localStorage and may be anything).
+ * @param {unknown} raw
+ * @returns {QueueItem[]}
+ */
+export function sanitize(raw) {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter(
+    (q) =>
+      q &&
+      typeof q.site === 'string' &&
+      typeof q.policy_version === 'string' &&
+      typeof q.expires === 'number' &&
+      Array.isArray(q.granted) &&
+      Array.isArray(q.denied) &&
+      q.body &&
+      typeof q.body.id === 'string' &&
+      typeof q.body.subject === 'string',
+  );
+}
+
+/**
+ * Delay before retry number `attempt` (0-based): 2 s, 4 s, 8 s, ... at most 60 s.
+ * @param {number} attempt
+ */
+export const backoff = (attempt) => Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempt), BACKOFF_MAX_MS);
+
+/**
+ * What to do with a queued item after a POST answered with `status` (0 = network error).
+ * @param {number} status
+ * @returns {'done' | 'drop' | 'retry'}
+ */
+export const outcome = (status) =>
+  status >= 200 && status < 300 ? 'done' : status >= 400 && status < 500 && status !== 408 && status !== 429 ? 'drop' : 'retry';

@@ -1,0 +1,159 @@
+// @ts-check
+/**
+ * The consent record and decisions. Pure: records in, new records out; no DOM, no I/O.
+ * @typedef {import('./types.js').Notice} Notice
+ * @typedef {import('./types.js').ConsentRecord} ConsentRecord
+ * @typedef {import('./types.js').TokenPayload} TokenPayload
+ * @typedef {import('./types.js').QueueItem} QueueItem
+ * @typedef {import('./types.js').Method} Method
+ */
+
+const DAY = 86400;
+
+/** Current time in unix seconds. */
+export const nowSec = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Record from a token payload read out of the cookie.
+ * @param {TokenPayload} t
+ * @returns {ConsentRecord}
+ */
+export const fromToken = (t) => ({
+  site: t.s,
+  subject: t.u,
+  receipt: t.r,
+  granted: t.g.slice(),
+  denied: t.d.slice(),
+  policy_version: t.p,
+  expires: t.e,
+  at: t.iat || 0,
+  pending: false,
+});
+
+/**
+ * Record from a decision still waiting in the send queue.
+ * @param {QueueItem} q
+ * @returns {ConsentRecord}
+ */
+export const fromQueue = (q) => ({
+  site: q.site,
+  subject: q.body.subject,
+  receipt: q.body.id,
+  granted: q.granted.slice(),
+  denied: q.denied.slice(),
+  policy_version: q.policy_version,
+  expires: q.expires,
+  at: q.at,
+  pending: true,
+});
+
+/**
+ * Whether a stored decision no longer counts (so the banner shows again): missing, expired,
+ * for another site, under another policy version, or not covering a category the notice has.
+ * @param {ConsentRecord | null} rec
+ * @param {Notice} notice
+ * @param {number} [now] unix seconds
+ */
+export function isStale(rec, notice, now = nowSec()) {
+  if (!rec) return true;
+  if (!(rec.expires > now)) return true;
+  if (rec.site !== notice.site || rec.policy_version !== notice.policy_version) return true;
+  return notice.categories.some((c) => !rec.granted.includes(c.id) && !rec.denied.includes(c.id));
+}
+
+/**
+ * Choices for every category: required on, optional off (deny by default), or as recorded.
+ * @param {Notice} notice
+ * @param {ConsentRecord | null} [rec]
+ * @returns {Record<string, boolean>}
+ */
+export function currentChoices(notice, rec) {
+  /** @type {Record<string, boolean>} */
+  const out = {};
+  for (const c of notice.categories) out[c.id] = !!c.required || !!rec?.granted.includes(c.id);
+  return out;
+}
+
+/**
+ * Turn a visitor action into choices for every category. Required categories are always on.
+ * With GPC, `accept_all` leaves the notice's gpc_categories off; only an explicit custom
+ * choice can switch them on.
+ * @param {Notice} notice
+ * @param {Method} method
+ * @param {Record<string, boolean>} [picked] for 'custom' / 'api'
+ * @param {boolean} [gpc]
+ * @returns {Record<string, boolean>}
+ */
+export function decide(notice, method, picked = {}, gpc = false) {
+  const gpcOff = gpc ? notice.gpc_categories || [] : [];
+  /** @type {Record<string, boolean>} */
+  const out = {};
+  for (const c of notice.categories) {
+    out[c.id] = c.required
+      ? true
+      : method === 'accept_all'
+        ? !gpcOff.includes(c.id)
+        : method === 'reject_all'
+          ? false
+          : picked[c.id] === true;
+  }
+  return out;
+}
+
+/**
+ * Days a decision stays valid: a refusal of every optional category may have its own term.
+ * @param {Notice} notice
+ * @param {Record<string, boolean>} choices
+ */
+export function validityDays(notice, choices) {
+  const anyOptional = notice.categories.some((c) => !c.required && choices[c.id]);
+  const days = anyOptional ? notice.validity_days : notice.refusal_validity_days || notice.validity_days;
+  return days || 365;
+}
+
+/**
+ * A fresh (pending) record for a decision just made.
+ * @param {Notice} notice
+ * @param {Record<string, boolean>} choices
+ * @param {string} receipt client-made receipt id
+ * @param {string} subject
+ * @param {number} [now]
+ * @returns {ConsentRecord}
+ */
+export function makeRecord(notice, choices, receipt, subject, now = nowSec()) {
+  const ids = notice.categories.map((c) => c.id);
+  return {
+    site: notice.site,
+    subject,
+    receipt,
+    granted: ids.filter((id) => choices[id]),
+    denied: ids.filter((id) => !choices[id]),
+    policy_version: notice.policy_version,
+    expires: now + validityDays(notice, choices) * DAY,
+    at: now,
+    pending: true,
+  };
+}
+
+/**
+ * Whether a category is on: required ones always, optional ones only when granted.
+ * @param {ConsentRecord | null} rec
+ * @param {Notice} notice
+ * @param {string} id
+ */
+export function has(rec, notice, id) {
+  const cat = notice.categories.find((c) => c.id === id);
+  if (!cat) return false;
+  return !!cat.required || !!rec?.granted.includes(id);
+}
+
+/**
+ * Categories whose first-party cookies must be cleared after a decision: those now denied that
+ * were granted before, or every denied one when the visitor rejected everything.
+ * @param {ConsentRecord | null} prev
+ * @param {ConsentRecord} next
+ * @param {Method} method
+ */
+export function withdrawn(prev, next, method) {
+  return next.denied.filter((id) => method === 'reject_all' || !!prev?.granted.includes(id));
+}

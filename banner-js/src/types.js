@@ -1,0 +1,41 @@
+// @ts-check
+/**
+ * Shared JSDoc typedefs. This module exports nothing at runtime.
+ *
+ * @typedef {{name?: string, pattern?: string | null, provider?: string, duration?: string,
+ *   party?: 'first' | 'third', description?: string}} CookieInfo
+ * @typedef {{name: string, url?: string}} ThirdParty
+ * @typedef {{id: string, required?: boolean, title?: string, description?: string,
+ *   cookies?: CookieInfo[], third_parties?: ThirdParty[], consent_mode?: string[]}} Category
+ * @typedef {{name?: string, contact?: string, address?: string, email?: string}} Controller
+ * @typedef {{site: string, language: string, notice: string, policy_version: string,
+ *   policy_url?: string | null, controller?: Controller, jurisdiction?: string,
+ *   validity_days?: number, refusal_validity_days?: number,
+ *   cookie?: {name?: string, domain?: string | null}, gpc_categories?: string[],
+ *   texts?: Record<string, string>, categories: Category[]}} Notice
+ * @typedef {{site: string, banner_build: string, default_language: string, languages: string[],
+ *   floating_button: boolean, notices: Record<string, Notice>}} SiteConfig
+ *
+ * Payload of the signed token kept in the cookie (itsdangerous, uncompressed JSON).
+ * @typedef {{r: string, s: string, u: string, g: string[], d: string[], p: string, e: number,
+ *   iat?: number}} TokenPayload
+ *
+ * The visitor's current decision, as index.js holds it.
+ * @typedef {{site: string, subject: string, receipt: string, granted: string[], denied: string[],
+ *   policy_version: string, expires: number, at: number, pending: boolean}} ConsentRecord
+ *
+ * What `consent.get()` and event details carry: a copy of the record plus `choices`.
+ * @typedef {ConsentRecord & {choices: Record<string, boolean>}} PublicRecord
+ *
+ * @typedef {'accept_all' | 'reject_all' | 'custom' | 'api'} Method
+ * @typedef {'first' | 'preferences' | 'api'} Layer
+ *
+ * Body of POST /v1/sites/<site>/consents.
+ * @typedef {{id: string, subject: string, notice: string, choices: Record<string, boolean>,
+ *   language: string, method: Method, layer: Layer, banner_build: string, gpc: boolean}} ConsentBody
+ *
+ * One queued decision: the POST body plus what the banner needs to treat it as current.
+ * @typedef {{site: string, policy_version: string, expires: number, at: number,
+ *   granted: string[], denied: string[], body: ConsentBody}} QueueItem
+ */
+export {};

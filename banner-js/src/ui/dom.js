@@ -1,0 +1,84 @@
+// @ts-check
+/** DOM helpers for the shadow UI: node building, stylesheet adoption, focus trap and restore. */
+
+/**
+ * Create an element. Props: `text` (textContent), `on<event>` (listener), `class`; known DOM
+ * properties are assigned, anything else becomes an attribute. Never innerHTML, never style.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any>} [props]
+ * @param {...(Node | string | null | false | undefined | (Node | string | null | false | undefined)[])} kids
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function h(tag, props = {}, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v == null || v === false) continue;
+    if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k in el && k !== 'role' && k !== 'class') /** @type {any} */ (el)[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const kid of kids.flat()) if (kid != null && kid !== false) el.append(kid);
+  return el;
+}
+
+/**
+ * Attach CSS to a shadow root: a constructable stylesheet (allowed by a strict `style-src`
+ * CSP), or a <style> element where constructable sheets are missing.
+ * @param {ShadowRoot} root
+ * @param {string} css
+ */
+export function adopt(root, css) {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } catch {
+    root.append(h('style', { text: css }));
+  }
+}
+
+const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]),summary,[tabindex]:not([tabindex="-1"])';
+
+/**
+ * Visible focusable elements inside `box`, in DOM order.
+ * @param {Element} box
+ * @returns {HTMLElement[]}
+ */
+export const focusables = (box) =>
+  /** @type {HTMLElement[]} */ ([...box.querySelectorAll(FOCUSABLE)]).filter((e) => e.getClientRects().length);
+
+/**
+ * The focused element, looking inside shadow roots.
+ * @returns {Element | null}
+ */
+export function activeElement() {
+  let a = document.activeElement;
+  while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+  return a;
+}
+
+/**
+ * Keep Tab / Shift+Tab inside `box`; Escape calls `onEscape`.
+ * @param {KeyboardEvent} e
+ * @param {Element} box
+ * @param {() => void} onEscape
+ */
+export function trapKey(e, box, onEscape) {
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    e.stopPropagation();
+    onEscape();
+    return;
+  }
+  if (e.key !== 'Tab') return;
+  const f = focusables(box);
+  if (!f.length) return;
+  const a = activeElement();
+  const i = a ? f.indexOf(/** @type {HTMLElement} */ (a)) : -1;
+  if (e.shiftKey ? i <= 0 : i === f.length - 1 || i < 0) {
+    e.preventDefault();
+    f[e.shiftKey ? f.length - 1 : 0].focus();
+  }
+}

@@ -1,0 +1,12 @@
+"""Public API blueprints, mounted under /v1 (health checks at the root)."""
+
+from __future__ import annotations
+
+from ..extensions import api
+from . import consents, health, receipts, sites
+
+
+def register_api() -> None:
+    """Register every public blueprint on the bound ``api``."""
+    for module in (sites, consents, receipts, health):
+        api.register_blueprint(module.blp)

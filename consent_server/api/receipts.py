@@ -1,0 +1,39 @@
+"""Token verification: any holder of a token can ask whether it is good."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..errors import require_json
+from ..receipts import verify_token
+from ..schemas import VerifyRequestSchema, VerifyResultSchema
+
+blp = Blueprint(
+    "receipts",
+    __name__,
+    url_prefix="/v1/receipts",
+    description="Verify consent tokens (public, no database read)",
+)
+
+blp.before_request(require_json)
+
+
+@blp.route("/verify")
+class VerifyView(MethodView):
+    @blp.arguments(VerifyRequestSchema)
+    @blp.response(200, VerifyResultSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Check a consent token's signature, expiry, site and policy version.
+
+        `reason` is null when valid, else one of `bad_signature`, `expired`,
+        `unknown_site`, `outdated_policy`.
+        """
+        result = verify_token(data["token"])
+        return {
+            "valid": result.valid,
+            "reason": result.reason,
+            "receipt": result.claims.as_dict() if result.claims else None,
+        }

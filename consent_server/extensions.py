@@ -1,0 +1,35 @@
+"""Flask extensions, created unbound; ``create_app`` binds them."""
+
+from __future__ import annotations
+
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from .errors import ProblemApi
+
+# Stable constraint names, so that Alembic migrations are the same on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = ProblemApi()
+cors = CORS()
+# The client address comes from werkzeug's ProxyFix (set up in create_app) when the
+# operator declares proxies, so request.remote_addr is the visitor's address.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

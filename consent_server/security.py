@@ -1,0 +1,51 @@
+"""Security headers on every response and CORS for each site's own origins."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, Response, request
+
+from .extensions import cors
+from .sites import Site
+
+# JSON and scripts never need to load anything; HTML pages set their own policy.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Content-Security-Policy", API_CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "browsing-topics=(), interest-cohort=()")
+    if response.mimetype == "text/html":
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=63072000")
+    return response
+
+
+def cors_resources(sites: dict[str, Site]) -> dict[str, dict[str, Any]]:
+    """One flask-cors resource per site, each with that site's origins only."""
+    resources: dict[str, dict[str, Any]] = {}
+    for site in sites.values():
+        origins = site.config["allowed_origins"]
+        if origins:
+            resources[rf"^/v1/sites/{re.escape(site.id)}/.*"] = {"origins": origins}
+    return resources
+
+
+def register_security(app: Flask, sites: dict[str, Site]) -> None:
+    cors.init_app(
+        app,
+        resources=cors_resources(sites),
+        methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Idempotency-Key"],
+        expose_headers=["ETag"],
+        supports_credentials=False,
+        max_age=86400,
+    )
+    app.after_request(add_security_headers)

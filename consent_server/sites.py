@@ -1,0 +1,124 @@
+"""Sites and their notices: what a visitor is shown, in one language, and its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from .errors import UnknownSite
+
+
+def canonical_json(data: Any) -> bytes:
+    """The one byte form a notice is hashed in: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def pick_language(requested: str | None, languages: list[str], default: str) -> str:
+    """``de-AT`` falls back to ``de``; an unknown language to the site's default."""
+    if requested:
+        requested = requested.lower()
+        for candidate in (requested, requested.split("-")[0]):
+            if candidate in languages:
+                return candidate
+    return default
+
+
+@dataclass
+class Site:
+    """One configured site: its settings and its notices, one per language."""
+
+    id: str
+    config: dict[str, Any]
+    notices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_hash: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for lang in self.config["languages"]:
+            notice = self._build_notice(lang)
+            digest = hashlib.sha256(canonical_json(notice)).hexdigest()
+            self.notices[lang] = {**notice, "notice": digest}
+            self.by_hash[digest] = lang
+
+    @property
+    def categories(self) -> list[dict[str, Any]]:
+        categories: list[dict[str, Any]] = self.config["categories"]
+        return categories
+
+    @property
+    def category_ids(self) -> list[str]:
+        return [c["id"] for c in self.categories]
+
+    @property
+    def required_ids(self) -> set[str]:
+        return {c["id"] for c in self.categories if c["required"]}
+
+    @property
+    def policy_version(self) -> str:
+        version: str = self.config["policy_version"]
+        return version
+
+    def notice(self, lang: str | None) -> dict[str, Any]:
+        """The notice in the requested language or the site's fallback."""
+        chosen = pick_language(
+            lang, self.config["languages"], self.config["default_language"]
+        )
+        return self.notices[chosen]
+
+    def _build_notice(self, lang: str) -> dict[str, Any]:
+        cfg = self.config
+        fallback = cfg["default_language"]
+        categories = []
+        for cat in cfg["categories"]:
+            texts = cat["texts"].get(lang) or cat["texts"][fallback]
+            categories.append(
+                {
+                    "id": cat["id"],
+                    "required": cat["required"],
+                    "title": texts["title"],
+                    "description": texts["description"],
+                    "cookies": cat["cookies"],
+                    "third_parties": cat["third_parties"],
+                    "consent_mode": cat["consent_mode"],
+                }
+            )
+        return {
+            "site": self.id,
+            "language": lang,
+            "languages": cfg["languages"],
+            "policy_version": cfg["policy_version"],
+            "policy_url": cfg["policy_url"],
+            "jurisdiction": cfg["jurisdiction"],
+            "controller": cfg["controller"],
+            "validity_days": cfg["validity_days"],
+            "refusal_validity_days": cfg["refusal_validity_days"]
+            or cfg["validity_days"],
+            "cookie": cfg["cookie"],
+            "gpc_categories": cfg["gpc_categories"],
+            "texts": {**cfg["texts"].get(fallback, {}), **cfg["texts"].get(lang, {})},
+            "categories": categories,
+        }
+
+
+def build_sites(configs: dict[str, dict[str, Any]]) -> dict[str, Site]:
+    """Make ``Site`` objects (and so all notice hashes) once, at start-up."""
+    return {sid: Site(sid, cfg) for sid, cfg in configs.items()}
+
+
+def get_site(site_id: str) -> Site:
+    """The configured site, or a 404 problem."""
+    sites: dict[str, Site] = current_app.extensions["consent_sites"]
+    site = sites.get(site_id)
+    if site is None:
+        raise UnknownSite(f"There is no site {site_id!r} on this server.")
+    return site
+
+
+def all_sites() -> dict[str, Site]:
+    sites: dict[str, Site] = current_app.extensions["consent_sites"]
+    return sites

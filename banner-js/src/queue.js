@@ -41,15 +41,10 @@ export function sanitize(raw) {
   if (!Array.isArray(raw)) return [];
   return raw.filter(
     (q) =>
-      q &&
-      typeof q.site === 'string' &&
-      typeof q.policy_version === 'string' &&
-      typeof q.expires === 'number' &&
-      Array.isArray(q.granted) &&
-      Array.isArray(q.denied) &&
-      q.body &&
-      typeof q.body.id === 'string' &&
-      typeof q.body.subject === 'string',
+      typeof q?.site === 'string' &&
+      typeof q.body?.id === 'string' &&
+      Array.isArray(q.record?.granted) &&
+      Array.isArray(q.record.denied),
   );
 }
 

@@ -35,17 +35,7 @@ export const fromToken = (t) => ({
  * @param {QueueItem} q
  * @returns {ConsentRecord}
  */
-export const fromQueue = (q) => ({
-  site: q.site,
-  subject: q.body.subject,
-  receipt: q.body.id,
-  granted: q.granted.slice(),
-  denied: q.denied.slice(),
-  policy_version: q.policy_version,
-  expires: q.expires,
-  at: q.at,
-  pending: true,
-});
+export const fromQueue = (q) => ({ ...q.record, pending: true });
 
 /**
  * Whether a stored decision no longer counts (so the banner shows again): missing, expired,

@@ -18,8 +18,7 @@ export function parseCookies(str) {
     if (i < 0) continue;
     const name = part.slice(0, i).trim();
     if (!name || name in out) continue;
-    let value = part.slice(i + 1).trim();
-    if (value[0] === '"' && value.endsWith('"') && value.length > 1) value = value.slice(1, -1);
+    const value = part.slice(i + 1).trim();
     try {
       out[name] = decodeURIComponent(value);
     } catch {
@@ -69,21 +68,11 @@ export function readToken(token) {
     const parts = token.split('.');
     if (parts.length !== 3 || !parts[0] || !parts[2]) return null; // '.'-prefixed = compressed
     const t = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b64bytes(parts[0])));
-    if (
-      !t ||
-      typeof t !== 'object' ||
-      typeof t.r !== 'string' ||
-      typeof t.s !== 'string' ||
-      typeof t.u !== 'string' ||
-      typeof t.p !== 'string' ||
-      typeof t.e !== 'number' ||
-      !isStrList(t.g) ||
-      !isStrList(t.d)
-    )
+    if (!'rsup'.split('').every((k) => typeof t?.[k] === 'string') || typeof t.e !== 'number' || !isStrList(t.g) || !isStrList(t.d))
       return null;
-    let iat = 0;
-    for (const b of b64bytes(parts[1])) iat = iat * 256 + b;
-    return { r: t.r, s: t.s, u: t.u, g: t.g, d: t.d, p: t.p, e: t.e, iat };
+    t.iat = 0;
+    for (const b of b64bytes(parts[1])) t.iat = t.iat * 256 + b;
+    return t;
   } catch {
     return null;
   }

@@ -34,8 +34,7 @@
  * @typedef {{id: string, subject: string, notice: string, choices: Record<string, boolean>,
  *   language: string, method: Method, layer: Layer, banner_build: string, gpc: boolean}} ConsentBody
  *
- * One queued decision: the POST body plus what the banner needs to treat it as current.
- * @typedef {{site: string, policy_version: string, expires: number, at: number,
- *   granted: string[], denied: string[], body: ConsentBody}} QueueItem
+ * One queued decision: the POST body plus the record it makes, current until the server answers.
+ * @typedef {{site: string, record: ConsentRecord, body: ConsentBody}} QueueItem
  */
 export {};

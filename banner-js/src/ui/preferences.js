@@ -31,7 +31,7 @@ function category(t, c, on) {
     h(
       'div',
       { class: 'w' },
-      h('label', { for: id }, h('h3', { text: c.title || c.id })),
+      h('h3', {}, h('label', { for: id, text: c.title || c.id })),
       h(
         'span',
         { class: 'w' },

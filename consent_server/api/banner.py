@@ -1,0 +1,97 @@
+"""The banner script with the site's notices inlined: one request renders it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..errors import NotFound
+from ..sites import Site, get_site
+
+blp = Blueprint(
+    "banner", __name__, url_prefix="/v1/sites", description="The banner script (public)"
+)
+
+BUNDLE_NAME = "banner.js"
+CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+
+
+@dataclass(frozen=True)
+class BuiltBanner:
+    body: bytes
+    etag: str
+
+
+def bundle_path() -> Path:
+    return Path(current_app.static_folder or "static") / BUNDLE_NAME
+
+
+def _bundle() -> tuple[bytes, str]:
+    """The built bundle and its SHA-256 (``banner_build`` in receipts).
+
+    Cached per file modification time, so a rebuild in development shows at once.
+    """
+    path = bundle_path()
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise NotFound("The banner bundle is not built: run `npm run build`.") from exc
+    cache: dict[str, tuple[float, bytes, str]] = current_app.extensions.setdefault(
+        "consent_bundle", {}
+    )
+    cached = cache.get("bundle")
+    if cached is None or cached[0] != stat.st_mtime:
+        data = path.read_bytes()
+        cached = (stat.st_mtime, data, hashlib.sha256(data).hexdigest())
+        cache["bundle"] = cached
+    return cached[1], cached[2]
+
+
+def site_script_config(site: Site, build: str) -> dict[str, object]:
+    """What the bundle reads from ``self.__consentSite``."""
+    return {
+        "site": site.id,
+        "banner_build": build,
+        "default_language": site.config["default_language"],
+        "languages": site.config["languages"],
+        "floating_button": site.config["floating_button"],
+        "notices": site.notices,
+    }
+
+
+def build_banner(site: Site) -> BuiltBanner:
+    bundle, build = _bundle()
+    config = json.dumps(site_script_config(site, build), separators=(",", ":"))
+    # Safe inside any script context: no "</script>", no JS line separators.
+    config = (
+        config.replace("<", "\\u003c")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+    body = f"self.__consentSite={config};\n".encode() + bundle
+    return BuiltBanner(body, hashlib.sha256(body).hexdigest()[:32])
+
+
+@blp.route("/<site>/banner.js")
+class BannerView(MethodView):
+    @blp.response(
+        200,
+        content_type="text/javascript",
+        description="The banner script with this site's notices inlined",
+    )
+    @blp.alt_response(304, description="Not modified (matching If-None-Match)")
+    def get(self, site: str) -> Response:
+        """The banner script for a site, with its notice inlined; ETag-cacheable."""
+        built = build_banner(get_site(site))
+        response = Response(built.body, mimetype="text/javascript")
+        response.set_etag(built.etag)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+        # Loaded as a classic script by other origins' pages.
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response.make_conditional(request)

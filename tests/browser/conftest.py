@@ -1,0 +1,121 @@
+"""Browser tests: a threaded live server of the real app and a system Chromium.
+
+Chromium comes from the OS (``apt-get install chromium``), never from a download;
+CONSENT_TEST_CHROMIUM names another executable. Every test gets a fresh browser
+context (pytest-playwright's ``page``), so no cookie leaks between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, send_from_directory
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from consent_server import create_app
+from consent_server.extensions import db
+
+from ..conftest import TEST_KEYS
+
+PAGES_DIR = Path(__file__).parent / "pages"
+CHROMIUM = os.environ.get("CONSENT_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+    server: BaseWSGIServer
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def add_test_pages(app: Flask) -> None:
+    """Serve tests/browser/pages/ under /test-pages/ (fixture pages, never in prod)."""
+
+    def page(filename: str) -> Any:
+        response = send_from_directory(PAGES_DIR, filename, max_age=0)
+        if filename.endswith(".html"):
+            # Strict CSP on every fixture page: the banner must not need more.
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; frame-ancestors 'self'"
+            )
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        return response
+
+    app.add_url_rule("/test-pages/<path:filename>", "test_pages", page)
+
+
+def start_server(app: Flask) -> LiveServer:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return LiveServer(f"http://127.0.0.1:{server.server_port}", app, server)
+
+
+@pytest.fixture
+def live_config(tmp_path: Path) -> dict[str, Any]:
+    """create_app overrides for the live server; tests may extend them."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        "CONSENT_SECRET_KEYS": list(TEST_KEYS),
+        "CONSENT_RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def make_live_server(tmp_path: Path) -> Iterator[Callable[[dict[str, Any]], LiveServer]]:
+    started: list[LiveServer] = []
+
+    def _make(config: dict[str, Any]) -> LiveServer:
+        app = create_app(config)
+        add_test_pages(app)
+        with app.app_context():
+            db.create_all()
+        live = start_server(app)
+        started.append(live)
+        return live
+
+    yield _make
+    for live in started:
+        live.stop()
+        with live.app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(
+    make_live_server: Callable[[dict[str, Any]], LiveServer], live_config: dict[str, Any]
+) -> LiveServer:
+    return make_live_server(live_config)

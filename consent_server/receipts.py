@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .errors import Conflict, ValidationFailed
@@ -16,6 +16,7 @@ from .extensions import db
 from .models import Notice, Receipt
 from .signing import TokenClaims, TokenInvalid, read_receipt, sign_receipt
 from .sites import Site, all_sites
+from .stats import count_decision
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,20 @@ class RequestContext:
     user_agent: str | None
     ip_prefix: str | None
     gpc_header: bool
+
+
+# Built once: on the hot path only the parameters change (SQLAlchemy caches the SQL).
+_LATEST = (
+    select(Receipt)
+    .where(Receipt.site == bindparam("site"), Receipt.subject == bindparam("subject"))
+    .order_by(Receipt.created_at.desc(), Receipt.id.desc())
+    .limit(1)
+)
+
+
+def latest_receipt(site_id: str, subject: str) -> Receipt | None:
+    """The subject's newest receipt on a site."""
+    return db.session.scalar(_LATEST, {"site": site_id, "subject": subject})
 
 
 def secret_keys() -> list[str]:
@@ -151,12 +166,7 @@ def record_decision(
         return existing
 
     subject = data.get("subject") or str(uuid.uuid4())
-    previous = db.session.scalar(
-        select(Receipt)
-        .where(Receipt.site == site.id, Receipt.subject == subject)
-        .order_by(Receipt.created_at.desc(), Receipt.id.desc())
-        .limit(1)
-    )
+    previous = latest_receipt(site.id, subject)
     now = datetime.now(UTC)
     optional_granted = any(v for c, v in choices.items() if c not in site.required_ids)
     notice = site.notices[notice_lang]
@@ -197,6 +207,7 @@ def record_decision(
     try:
         _ensure_notice(site, notice_hash)
         db.session.add(receipt)
+        count_decision(receipt)
         db.session.commit()
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its receipt.
@@ -206,16 +217,6 @@ def record_decision(
             raise
         return existing
     return receipt
-
-
-def current_decision(site: Site, subject: str) -> Receipt | None:
-    """The subject's newest receipt on this site."""
-    return db.session.scalar(
-        select(Receipt)
-        .where(Receipt.site == site.id, Receipt.subject == subject)
-        .order_by(Receipt.created_at.desc(), Receipt.id.desc())
-        .limit(1)
-    )
 
 
 def is_valid(site: Site, receipt: Receipt, now: datetime | None = None) -> bool:

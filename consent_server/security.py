@@ -14,13 +14,22 @@ from .sites import Site
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 
+# Defaults: a view that needs another value (an HTML page's CSP) sets it first.
+DEFAULT_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Content-Security-Policy", API_CSP),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "browsing-topics=(), interest-cohort=()"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Content-Security-Policy", API_CSP)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "browsing-topics=(), interest-cohort=()")
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in DEFAULT_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
     if response.mimetype == "text/html":
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:

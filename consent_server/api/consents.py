@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from ..context import gpc_signal, page_origin, reduce_user_agent, truncate_ip
 from ..errors import NotFound, ValidationFailed, require_json
 from ..extensions import limiter
-from ..receipts import RequestContext, current_decision, is_valid, record_decision
+from ..receipts import RequestContext, is_valid, latest_receipt, record_decision
 from ..schemas import (
     SUBJECT_RE,
     ConsentCreatedSchema,
@@ -64,8 +64,8 @@ def _request_context() -> RequestContext:
 class ConsentsView(MethodView):
     decorators = [limiter.limit(_record_limit, methods=["POST"])]
 
-    @blp.arguments(ConsentCreateSchema)
-    @blp.response(201, ConsentCreatedSchema)
+    @blp.arguments(ConsentCreateSchema())
+    @blp.response(201, ConsentCreatedSchema())
     @blp.doc(
         parameters=[
             {
@@ -93,8 +93,8 @@ class ConsentsView(MethodView):
 
 @blp.route("/<subject>")
 class ConsentView(MethodView):
-    @blp.arguments(ConsentQueryArgsSchema, location="query")
-    @blp.response(200, ConsentLookupSchema)
+    @blp.arguments(ConsentQueryArgsSchema(), location="query")
+    @blp.response(200, ConsentLookupSchema())
     def get(self, args: dict[str, Any], site: str, subject: str) -> dict[str, Any]:
         """The subject's current decision; `?category=` adds whether it is granted."""
         site_obj = get_site(site)
@@ -109,7 +109,7 @@ class ConsentView(MethodView):
                 "Unknown category.",
                 {"category": [f"This site has {site_obj.category_ids}."]},
             )
-        receipt = current_decision(site_obj, subject)
+        receipt = latest_receipt(site_obj.id, subject)
         if receipt is None:
             raise NotFound(f"No decision is recorded for this subject on {site!r}.")
         valid = is_valid(site_obj, receipt)

@@ -24,7 +24,7 @@ class NotReady(Problem):
 
 @blp.route("/healthz")
 class LivenessView(MethodView):
-    @blp.response(200, HealthSchema)
+    @blp.response(200, HealthSchema())
     def get(self) -> dict[str, Any]:
         """Liveness: the process answers."""
         return {"status": "ok"}
@@ -32,7 +32,7 @@ class LivenessView(MethodView):
 
 @blp.route("/readyz")
 class ReadinessView(MethodView):
-    @blp.response(200, HealthSchema)
+    @blp.response(200, HealthSchema())
     @blp.alt_response(503, schema=None, description="Database unreachable")
     def get(self) -> dict[str, Any]:
         """Readiness: the database answers."""

@@ -23,8 +23,8 @@ blp.before_request(require_json)
 
 @blp.route("/verify")
 class VerifyView(MethodView):
-    @blp.arguments(VerifyRequestSchema)
-    @blp.response(200, VerifyResultSchema)
+    @blp.arguments(VerifyRequestSchema())
+    @blp.response(200, VerifyResultSchema())
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Check a consent token's signature, expiry, site and policy version.
 

@@ -17,8 +17,8 @@ blp = Blueprint(
 
 @blp.route("/<site>/notice")
 class NoticeView(MethodView):
-    @blp.arguments(NoticeQueryArgsSchema, location="query")
-    @blp.response(200, NoticeSchema)
+    @blp.arguments(NoticeQueryArgsSchema(), location="query")
+    @blp.response(200, NoticeSchema())
     def get(self, args: dict[str, Any], site: str) -> dict[str, Any]:
         """The site's notice: categories, texts and policy version, with its hash.
 

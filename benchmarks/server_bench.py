@@ -1,0 +1,208 @@
+"""Throughput and latency of the public API against a minimal Flask ceiling.
+
+Starts gunicorn (2 sync workers) on 127.0.0.1 twice — the consent service and a
+minimal Flask JSON app with the same settings — loads each with wrk and prints
+requests/s, p50 and p99 latency, errors and the ratio to the ceiling for:
+verify, current decision by subject, record a decision (SQLite and PostgreSQL).
+
+    .venv/bin/python benchmarks/server_bench.py [--duration 10] [--connections 16]
+        [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/bench]
+
+Needs wrk (apt-get install wrk). Targets (issue #2): verify >= 0.6 of the ceiling,
+lookup >= 0.4, record >= 0.15 on both databases, zero errors, p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+KEY = "bench-key-0123456789abcdef0123456789"
+
+LUA = """
+wrk.method = "{method}"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    "JSON{{\\"requests\\":%d,\\"seconds\\":%f,\\"p50\\":%f,\\"p99\\":%f,\\"errors\\":%d}}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, errors))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not come up")
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-w", "2",
+            "-k", "sync",
+            "-b", f"127.0.0.1:{port}",
+            "--log-level", "warning",
+            app_spec,
+        ],
+        cwd=cwd,
+        env={**os.environ, **env},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base + ("/healthz" if "consent_server" in app_spec else "/ping"))
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def wrk(url: str, method: str, body: str | None, args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(LUA.format(method=method, body=json.dumps(body) if body else "nil"))
+        script = fh.name
+    try:
+        out = subprocess.run(
+            [
+                "wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.duration}s",
+                "--latency", "-s", script, url,
+            ],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(script)
+    line = next(x for x in out.splitlines() if x.startswith("JSON"))
+    result: dict[str, Any] = json.loads(line[4:])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as rv:
+        data: dict[str, Any] = json.load(rv)
+        return data
+
+
+def prepare_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def bench_database(label: str, db_url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    env = {
+        "CONSENT_DATABASE_URL": db_url,
+        "CONSENT_SECRET_KEYS": KEY,
+        "CONSENT_ENV": "production",
+        "CONSENT_RATELIMIT_ENABLED": "false",
+    }
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "consent_server", "db", "upgrade"],
+        cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True,
+    )
+    rows = []
+    with gunicorn("consent_server:create_app()", env, ROOT) as base:
+        with urllib.request.urlopen(base + "/v1/sites/default/notice") as rv:
+            notice = json.load(rv)["notice"]
+        decision = {"notice": notice, "choices": {"persistent": True, "third_party": False}}
+        first = post_json(base + "/v1/sites/default/consents", decision)
+        subject = first["receipt"]["subject"]
+        if label == "sqlite":  # verify and lookup read no more than one database
+            rows.append(("verify", wrk(base + "/v1/receipts/verify", "POST",
+                                       json.dumps({"token": first["token"]}), args)))
+            rows.append(("lookup", wrk(
+                base + f"/v1/sites/default/consents/{subject}?category=persistent",
+                "GET", None, args)))
+        else:
+            rows.append(("lookup", wrk(
+                base + f"/v1/sites/default/consents/{subject}?category=persistent",
+                "GET", None, args)))
+        rows.append(("record", wrk(base + "/v1/sites/default/consents", "POST",
+                                   json.dumps(decision), args)))
+    return [{"name": f"{name} ({label})", **r} for name, r in rows]
+
+
+TARGETS = {"verify": 0.6, "lookup": 0.4, "record": 0.15}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench",
+        help="an empty database the benchmark may wipe ('' to skip PostgreSQL)",
+    )
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+
+    with gunicorn("ceiling_app:app", {}, ROOT / "benchmarks") as base:
+        ceiling = wrk(base + "/ping", "GET", None, args)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        results += bench_database("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
+    if args.pg_url:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "CREATE DATABASE bench"],
+            capture_output=True,
+        )
+        prepare_postgres(args.pg_url)
+        results += bench_database("postgresql", args.pg_url, args)
+
+    print(f"\n{'endpoint':24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+          f"{'ratio':>6} {'target':>7}")
+    print(f"{'ceiling (minimal Flask)':24} {ceiling['rps']:9.0f} {ceiling['p50']:8.2f} "
+          f"{ceiling['p99']:8.2f} {ceiling['errors']:7d} {1:6.2f}")
+    ok = True
+    for r in results:
+        ratio = r["rps"] / ceiling["rps"]
+        target = TARGETS[r["name"].split()[0]]
+        passed = ratio >= target and r["errors"] == 0 and r["p99"] < 50
+        ok &= passed
+        print(f"{r['name']:24} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} "
+              f"{r['errors']:7d} {ratio:6.2f} {target:>6.2f}{'' if passed else '  MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

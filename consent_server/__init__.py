@@ -18,7 +18,10 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DEFAULTS, ConfigError, dev_secret_key, from_env, load_sites
-from .extensions import api, db, limiter, migrate
+# Aliased: importing the subpackage ``consent_server.api`` rebinds the name ``api``
+# in this module, so a second ``create_app`` would find the package, not the Api.
+from .extensions import api as smorest_api
+from .extensions import db, limiter, migrate
 from .sites import build_sites
 
 __all__ = ["create_app", "ConfigError"]
@@ -124,14 +127,16 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     limiter.init_app(app)
-    api.init_app(app)
+    smorest_api.init_app(app)
     register_security(app, app.extensions["consent_sites"])
 
 
 def register_blueprints(app: Flask) -> None:
     from .api import register_api
+    from .demo import blp as demo_blp
 
     register_api()
+    app.register_blueprint(demo_blp)
 
 
 def register_cli(app: Flask) -> None:

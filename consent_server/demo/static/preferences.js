@@ -1,0 +1,10 @@
+// Stands in for a script that remembers preferences in a persistent cookie.
+(function () {
+  'use strict';
+  document.cookie = 'prefs=theme%3Dlight; Path=/; Max-Age=31536000; SameSite=Lax';
+  var status = document.getElementById('prefs-status');
+  if (status) {
+    status.textContent = 'Preferences script: loaded (a prefs cookie was set).';
+    status.className = 'on';
+  }
+})();

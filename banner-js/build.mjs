@@ -21,8 +21,10 @@ const options = {
   format: 'iife',
   minify: true,
   sourcemap: true,
-  target: ['es2020', 'chrome90', 'firefox90', 'safari15'],
+  target: ['es2020', 'chrome91', 'firefox90', 'safari15'],
   legalComments: 'none',
+  // Properties named `_x` (one underscore) are internal to the bundle (never config, storage or API fields).
+  mangleProps: /^_[a-z]/,
   charset: 'utf8',
   logLevel: 'warning',
 };

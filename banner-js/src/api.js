@@ -25,13 +25,7 @@ export async function postConsent(origin, site, body) {
       keepalive: true,
       signal: ctl.signal,
     });
-    let data = null;
-    try {
-      data = await res.json();
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, data };
+    return { status: res.status, data: await res.json().catch(() => null) };
   } catch {
     return { status: 0, data: null };
   } finally {

@@ -7,13 +7,8 @@
 import { WAIT_FOR_UPDATE_MS } from './constants.js';
 
 /**
- * Every consent type some category maps to.
- * @param {Notice} notice
- */
-export const modeTypes = (notice) => [...new Set(notice.categories.flatMap((c) => c.consent_mode || []))];
-
-/**
- * Type -> 'granted' | 'denied'. A type is granted only when every category mapping it is on.
+ * Type -> 'granted' | 'denied' for every consent type some category maps to. A type is granted
+ * only when every category mapping it is on.
  * @param {Notice} notice
  * @param {Record<string, boolean>} choices
  */
@@ -25,37 +20,22 @@ export function modeState(notice, choices) {
   return out;
 }
 
-/** @param {...unknown} args */
-function gtag(...args) {
-  const w = /** @type {any} */ (window);
-  if (typeof w.gtag === 'function') return w.gtag(...args);
-  w.dataLayer = w.dataLayer || [];
-  w.gtag = function () {
-    // gtag.js expects the `arguments` object itself, not an array.
-    // eslint-disable-next-line prefer-rest-params
-    w.dataLayer.push(arguments);
-  };
-  w.gtag(...args);
-}
-
 /**
- * `gtag('consent', 'default', {...denied})`; must run before any gated script.
- * @param {Notice} notice
- */
-export function modeDefault(notice) {
-  const types = modeTypes(notice);
-  if (!types.length) return;
-  /** @type {Record<string, unknown>} */
-  const state = { wait_for_update: WAIT_FOR_UPDATE_MS };
-  for (const t of types) state[t] = 'denied';
-  gtag('consent', 'default', state);
-}
-
-/**
- * `gtag('consent', 'update', {...})` after a stored or new decision.
+ * Call gtag('consent', kind, state) when the notice maps any type: the page's gtag if it has one,
+ * else the standard stub, which pushes the `arguments` object itself (what gtag.js expects).
+ * @param {'default' | 'update'} kind
  * @param {Notice} notice
  * @param {Record<string, boolean>} choices
  */
-export function modeUpdate(notice, choices) {
-  if (modeTypes(notice).length) gtag('consent', 'update', modeState(notice, choices));
+export function consentMode(kind, notice, choices) {
+  const state = modeState(notice, choices);
+  if (!Object.keys(state).length) return;
+  const w = /** @type {any} */ (window);
+  w.dataLayer = w.dataLayer || [];
+  w.gtag =
+    w.gtag ||
+    function () {
+      w.dataLayer.push(arguments); // the arguments object itself, as gtag.js expects
+    };
+  w.gtag('consent', kind, kind === 'default' ? { ...state, wait_for_update: WAIT_FOR_UPDATE_MS } : state);
 }

@@ -19,7 +19,6 @@ export const SUBJECT_KEY = 'consent:subject:';
 /** Attributes read from the host page. */
 export const OPEN_ATTR = 'data-consent-open';
 export const GATE_ATTR = 'data-consent';
-export const CONFIG_ID = 'consent-config';
 
 /** CSS class prefix for nodes the banner puts in the light DOM (placeholders). */
 export const PREFIX = 'consent-';

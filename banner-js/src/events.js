@@ -6,9 +6,6 @@
  * @param {unknown} detail a copy of the record (listeners may mutate it)
  */
 export function emit(name, detail) {
-  try {
-    document.dispatchEvent(new CustomEvent(name, { detail }));
-  } catch (err) {
-    console.warn('[consent]', err);
-  }
+  // Listener errors are reported by the browser, never thrown back here.
+  document.dispatchEvent(new CustomEvent(name, { detail }));
 }

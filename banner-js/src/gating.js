@@ -5,7 +5,8 @@
  * @typedef {import('./types.js').Category} Category
  */
 import { GATE_ATTR, OPEN_ATTR, PREFIX } from './constants.js';
-import { cookieNames, deleteCookie } from './storage.js';
+import { cookies, writeCookie } from './storage.js';
+import { button, h } from './ui/dom.js';
 
 /**
  * Domains to delete a cookie for: '' (host-only), the host, then each parent domain with a
@@ -13,11 +14,10 @@ import { cookieNames, deleteCookie } from './storage.js';
  * @param {string} host
  */
 export function cookieDomains(host) {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  if (!h.includes('.') || /^[\d.]+$/.test(h) || h.includes(':')) return [''];
-  const labels = h.split('.');
-  const out = ['', h];
-  for (let i = 1; i < labels.length - 1; i++) out.push('.' + labels.slice(i).join('.'));
+  const out = [''];
+  if (/^[\d.]+$|:|^[^.]*$/.test(host)) return out;
+  const labels = host.toLowerCase().split('.');
+  for (let i = 0; i < labels.length - 1; i++) out.push((i ? '.' : '') + labels.slice(i).join('.'));
   return out;
 }
 
@@ -49,121 +49,92 @@ export function cookiesToClear(cats, existing) {
  */
 export function clearCookies(cats, keep) {
   const doms = cookieDomains(location.hostname);
-  for (const n of cookiesToClear(cats, cookieNames())) if (n !== keep) for (const d of doms) deleteCookie(n, d);
+  for (const n of cookiesToClear(cats, Object.keys(cookies())))
+    if (n !== keep) for (const d of doms) writeCookie(n, '', 0, d);
 }
 
-/**
- * Categories an element waits for (space-separated list; all must be granted).
- * @param {Element} el
- */
-export const gateCats = (el) => (el.getAttribute(GATE_ATTR) || '').split(/\s+/).filter(Boolean);
-
 const done = new WeakSet();
+const PLACEHOLDER = PREFIX + 'placeholder';
+const SKIP = ['type', GATE_ATTR, 'data-type', 'data-src', 'nonce'];
 
 /**
- * Replace a gated script by a live copy: attributes (but type/data-consent/data-src), `data-type`
- * as type, `data-src` as src, the nonce (a property: browsers hide the attribute) and the text.
+ * Replace a gated script by a live copy: its attributes (`data-type` as type, `data-src` as src),
+ * the nonce (a property: browsers hide the attribute) and the text.
  * @param {HTMLScriptElement} old
  */
 function runScript(old) {
   const s = document.createElement('script');
-  for (const a of old.attributes)
-    if (!['type', GATE_ATTR, 'data-type', 'data-src', 'nonce'].includes(a.name)) s.setAttribute(a.name, a.value);
-  const type = old.getAttribute('data-type');
-  if (type) s.type = type;
-  const src = old.getAttribute('data-src');
+  for (const a of old.attributes) if (!SKIP.includes(a.name)) s.setAttribute(a.name, a.value);
+  s.type = old.dataset.type || '';
+  const src = old.dataset.src;
   if (src) s.src = src;
-  if (old.nonce) s.nonce = old.nonce;
+  s.nonce = old.nonce || '';
   // Scripts inserted from JS are async unless told otherwise; keep the page's order.
-  if (s.src) s.async = old.hasAttribute('async');
+  if (s.src) s.async = old.async;
   else s.text = old.text;
   done.add(s);
   old.replaceWith(s);
 }
 
 /**
- * Gate keeper for one document. `has(cat)` says whether a category is on.
+ * Activate an element whose categories are all on; put a placeholder before a blocked iframe.
+ * @param {Element} el
+ * @param {(cat: string) => boolean} has
+ * @param {{placeholder: string, placeholderButton: string}} t
+ * @param {boolean} [added] found by the observer, maybe while the parser still fills it in
  */
-export class Gate {
-  /**
-   * @param {(cat: string) => boolean} has
-   * @param {{placeholder: string, placeholderButton: string}} t placeholder strings
-   */
-  constructor(has, t) {
-    this.has = has;
-    this.t = t;
-    /** @type {MutationObserver | null} */
-    this.mo = null;
-  }
-
-  /** Handle what is in the document now and whatever is added later. */
-  start() {
-    this.scan(document);
-    this.mo = new MutationObserver((list) => {
-      for (const m of list)
-        for (const n of m.addedNodes) if (n.nodeType === 1) this.scan(/** @type {Element} */ (n), true);
-    });
-    this.mo.observe(document.documentElement, { childList: true, subtree: true });
-  }
-
-  /**
-   * @param {ParentNode & Node} root
-   * @param {boolean} [added] found by the observer (an inline script may still be parsing)
-   */
-  scan(root, added) {
-    const sel = `script[${GATE_ATTR}],iframe[${GATE_ATTR}]`;
-    const els = [...root.querySelectorAll(sel)];
-    if (root instanceof Element && root.matches(sel)) els.unshift(root);
-    for (const el of els) this.check(el, added);
-  }
-
-  /**
-   * @param {Element} el
-   * @param {boolean} [added]
-   */
-  check(el, added) {
-    if (done.has(el)) return;
-    const ok = gateCats(el).every(this.has);
-    if (el instanceof HTMLScriptElement) {
-      if (el.type !== 'text/plain' || !ok) return;
-      // The parser may not have appended all of an inline script's text yet: wait for
-      // DOMContentLoaded, where index.js scans the document again.
-      if (added && document.readyState === 'loading' && !el.hasAttribute('src') && !el.hasAttribute('data-src'))
-        return;
+function check(el, has, t, added) {
+  if (done.has(el)) return;
+  const ok = (el.getAttribute(GATE_ATTR) || '').split(/\s+/).filter(Boolean).every(has);
+  if (el instanceof HTMLScriptElement) {
+    // An inline script seen while parsing may lack the rest of its text: the DOMContentLoaded
+    // scan (index.js) picks it up.
+    if (el.type !== 'text/plain' || !ok || (added && document.readyState === 'loading' && !el.src && !el.dataset.src))
+      return;
+    done.add(el);
+    runScript(el);
+  } else if (el instanceof HTMLIFrameElement) {
+    const ph = el.previousElementSibling;
+    const isPh = ph?.className === PLACEHOLDER;
+    if (ok) {
       done.add(el);
-      runScript(el);
-    } else if (el instanceof HTMLIFrameElement) {
-      const ph = /** @type {HTMLElement | null} */ (el.previousElementSibling);
-      const hasPh = ph?.classList.contains(PREFIX + 'placeholder');
-      if (ok) {
-        done.add(el);
-        if (hasPh) ph?.remove();
-        if (el.hasAttribute('data-consent-hidden')) {
-          el.hidden = false;
-          el.removeAttribute('data-consent-hidden');
-        }
-        const src = el.getAttribute('data-src');
-        if (src) el.src = src;
-      } else if (!hasPh) {
-        el.before(this.placeholder());
-        if (!el.hidden) {
-          el.hidden = true;
-          el.setAttribute('data-consent-hidden', '');
-        }
-      }
+      if (isPh) ph.remove();
+      el.hidden = false;
+      if (el.dataset.src) el.src = el.dataset.src;
+    } else if (!isPh) {
+      // The button carries data-consent-open: the page-wide click delegation opens the preferences.
+      el.before(
+        h(
+          'div',
+          { class: PLACEHOLDER },
+          h('p', { text: t.placeholder }),
+          button(t.placeholderButton, () => {}, { [OPEN_ATTR]: '' }),
+        ),
+      );
+      el.hidden = true;
     }
   }
+}
 
-  placeholder() {
-    const box = document.createElement('div');
-    box.className = PREFIX + 'placeholder';
-    const p = document.createElement('p');
-    p.textContent = this.t.placeholder;
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.setAttribute(OPEN_ATTR, '');
-    b.textContent = this.t.placeholderButton;
-    box.append(p, b);
-    return box;
-  }
+/**
+ * Gate the document: handle what is there now and what is added later. Returns `scan`, to call
+ * again when the decision changes.
+ * @param {(cat: string) => boolean} has whether a category is on
+ * @param {{placeholder: string, placeholderButton: string}} t placeholder strings
+ */
+export function gate(has, t) {
+  const sel = `script[${GATE_ATTR}],iframe[${GATE_ATTR}]`;
+  /**
+   * @param {ParentNode & Node} root
+   * @param {boolean} [added]
+   */
+  const scan = (root, added) => {
+    if (root instanceof Element && root.matches(sel)) check(root, has, t, added);
+    for (const el of root.querySelectorAll(sel)) check(el, has, t, added);
+  };
+  scan(document);
+  new MutationObserver((list) => {
+    for (const m of list) for (const n of m.addedNodes) if (n.nodeType === 1) scan(/** @type {Element} */ (n), true);
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  return () => scan(document);
 }

@@ -6,14 +6,14 @@
 
 /** @typedef {typeof en} Strings */
 
+/** English, and the key order the other languages follow. */
 const en = {
   title: 'Cookies on this site',
   description:
-    'We use cookies the site needs to work. With your consent, we also use optional cookies for preferences and third-party services such as analytics. You can change your choice at any time.',
+    'We use necessary cookies and, with your consent, optional ones, e.g. for analytics. You can change this at any time.',
   acceptAll: 'Accept all',
   rejectAll: 'Reject all',
   preferences: 'Preferences',
-  prefsTitle: 'Cookie preferences',
   save: 'Save choices',
   close: 'Close',
   alwaysOn: 'Always on',
@@ -28,7 +28,6 @@ const en = {
   download: 'Download receipt (JSON)',
   pending: 'Not sent yet',
   cookies: 'Cookies',
-  thirdParties: 'Third parties',
   cookieName: 'Name',
   provider: 'Provider',
   duration: 'Duration',
@@ -38,97 +37,99 @@ const en = {
   denied: 'Refused',
 };
 
-/** @type {Record<string, Partial<Strings>>} */
-export const STRINGS = {
-  en,
-  de: {
-    title: 'Cookies auf dieser Website',
-    description:
-      'Wir verwenden Cookies, die die Website braucht. Mit Ihrer Einwilligung auch optionale Cookies für Einstellungen und Dienste Dritter wie Statistik. Sie können Ihre Wahl jederzeit ändern.',
-    acceptAll: 'Alle akzeptieren',
-    rejectAll: 'Alle ablehnen',
-    preferences: 'Einstellungen',
-    prefsTitle: 'Cookie-Einstellungen',
-    save: 'Auswahl speichern',
-    close: 'Schließen',
-    alwaysOn: 'Immer aktiv',
-    policyLink: 'Datenschutzerklärung',
-    gpcHonoured: 'Global-Privacy-Control-Signal wird beachtet.',
-    settings: 'Cookie-Einstellungen',
-    receiptTitle: 'Ihr Einwilligungsnachweis',
-    receiptId: 'Nachweis-ID',
-    date: 'Datum',
-    choices: 'Auswahl',
-    policyVersion: 'Version der Erklärung',
-    download: 'Nachweis herunterladen (JSON)',
-    pending: 'Noch nicht gesendet',
-    thirdParties: 'Drittanbieter',
-    provider: 'Anbieter',
-    duration: 'Laufzeit',
-    placeholder: 'Blockiert, bis Sie seine Cookies erlauben.',
-    placeholderButton: 'Cookie-Einstellungen',
-    granted: 'Erlaubt',
-    denied: 'Abgelehnt',
-  },
-  fr: {
-    title: 'Les cookies sur ce site',
-    description:
-      'Nous utilisons les cookies nécessaires au site. Avec votre accord, aussi des cookies facultatifs pour vos préférences et des services tiers comme la mesure d’audience. Vous pouvez changer d’avis à tout moment.',
-    acceptAll: 'Tout accepter',
-    rejectAll: 'Tout refuser',
-    preferences: 'Préférences',
-    prefsTitle: 'Préférences de cookies',
-    save: 'Enregistrer mes choix',
-    close: 'Fermer',
-    alwaysOn: 'Toujours actif',
-    policyLink: 'Politique de confidentialité',
-    gpcHonoured: 'Signal Global Privacy Control respecté.',
-    settings: 'Paramètres des cookies',
-    receiptTitle: 'Votre reçu de consentement',
-    receiptId: 'Identifiant du reçu',
-    choices: 'Choix',
-    policyVersion: 'Version de la politique',
-    download: 'Télécharger le reçu (JSON)',
-    pending: 'Pas encore envoyé',
-    thirdParties: 'Tiers',
-    cookieName: 'Nom',
-    provider: 'Fournisseur',
-    duration: 'Durée',
-    placeholder: 'Bloqué tant que ses cookies ne sont pas acceptés.',
-    placeholderButton: 'Paramètres des cookies',
-    granted: 'Accepté',
-    denied: 'Refusé',
-  },
-  nl: {
-    title: 'Cookies op deze website',
-    description:
-      'We gebruiken cookies die de website nodig heeft. Met uw toestemming ook optionele cookies voor voorkeuren en diensten van derden, zoals statistieken. U kunt uw keuze altijd wijzigen.',
-    acceptAll: 'Alles accepteren',
-    rejectAll: 'Alles weigeren',
-    preferences: 'Voorkeuren',
-    prefsTitle: 'Cookievoorkeuren',
-    save: 'Keuzes opslaan',
-    close: 'Sluiten',
-    alwaysOn: 'Altijd aan',
-    policyLink: 'Privacybeleid',
-    gpcHonoured: 'Global Privacy Control-signaal gerespecteerd.',
-    settings: 'Cookie-instellingen',
-    receiptTitle: 'Uw toestemmingsbewijs',
-    receiptId: 'Bewijs-ID',
-    date: 'Datum',
-    choices: 'Keuzes',
-    policyVersion: 'Beleidsversie',
-    download: 'Bewijs downloaden (JSON)',
-    pending: 'Nog niet verzonden',
-    thirdParties: 'Derden',
-    cookieName: 'Naam',
-    provider: 'Aanbieder',
-    duration: 'Looptijd',
-    placeholder: 'Geblokkeerd totdat u de cookies toestaat.',
-    placeholderButton: 'Cookie-instellingen',
-    granted: 'Toegestaan',
-    denied: 'Geweigerd',
-  },
+/** Key names, in the order of the arrays below. */
+export const KEYS = /** @type {(keyof Strings)[]} */ (Object.keys(en));
+
+/**
+ * Other languages as arrays in KEYS order (cheaper to ship than repeated keys);
+ * an empty string falls back to English.
+ * @type {Record<string, string[]>}
+ */
+export const TRANSLATIONS = {
+  de: [
+    'Cookies auf dieser Website', // title
+    'Wir verwenden nötige Cookies und, mit Ihrer Einwilligung, optionale, z. B. für Statistik. Das können Sie jederzeit ändern.', // description
+    'Alle akzeptieren', // acceptAll
+    'Alle ablehnen', // rejectAll
+    'Einstellungen', // preferences
+    'Auswahl speichern', // save
+    'Schließen', // close
+    'Immer aktiv', // alwaysOn
+    'Datenschutzerklärung', // policyLink
+    'Global-Privacy-Control-Signal wird beachtet.', // gpcHonoured
+    'Cookie-Einstellungen', // settings
+    'Ihr Einwilligungsnachweis', // receiptTitle
+    'Nachweis-ID', // receiptId
+    'Datum', // date
+    'Auswahl', // choices
+    'Version der Erklärung', // policyVersion
+    'Nachweis herunterladen (JSON)', // download
+    'Noch nicht gesendet', // pending
+    '', // cookies
+    '', // cookieName
+    'Anbieter', // provider
+    'Laufzeit', // duration
+    'Blockiert, bis Sie seine Cookies erlauben.', // placeholder
+    'Cookie-Einstellungen', // placeholderButton
+    'Erlaubt', // granted
+    'Abgelehnt', // denied
+  ],
+  fr: [
+    'Les cookies sur ce site', // title
+    'Nous utilisons des cookies nécessaires et, avec votre accord, des cookies facultatifs, par ex. de mesure d’audience. Modifiable à tout moment.', // description
+    'Tout accepter', // acceptAll
+    'Tout refuser', // rejectAll
+    'Préférences', // preferences
+    'Enregistrer mes choix', // save
+    'Fermer', // close
+    'Toujours actif', // alwaysOn
+    'Politique de confidentialité', // policyLink
+    'Signal Global Privacy Control respecté.', // gpcHonoured
+    'Paramètres des cookies', // settings
+    'Votre reçu de consentement', // receiptTitle
+    'Identifiant du reçu', // receiptId
+    '', // date
+    'Choix', // choices
+    'Version de la politique', // policyVersion
+    'Télécharger le reçu (JSON)', // download
+    'Pas encore envoyé', // pending
+    '', // cookies
+    'Nom', // cookieName
+    'Fournisseur', // provider
+    'Durée', // duration
+    'Bloqué tant que ses cookies ne sont pas acceptés.', // placeholder
+    'Paramètres des cookies', // placeholderButton
+    'Accepté', // granted
+    'Refusé', // denied
+  ],
+  nl: [
+    'Cookies op deze website', // title
+    'We gebruiken noodzakelijke cookies en, met uw toestemming, optionele, bijv. voor statistieken. Dit kunt u altijd wijzigen.', // description
+    'Alles accepteren', // acceptAll
+    'Alles weigeren', // rejectAll
+    'Voorkeuren', // preferences
+    'Keuzes opslaan', // save
+    'Sluiten', // close
+    'Altijd aan', // alwaysOn
+    'Privacybeleid', // policyLink
+    'Global Privacy Control-signaal gerespecteerd.', // gpcHonoured
+    'Cookie-instellingen', // settings
+    'Uw toestemmingsbewijs', // receiptTitle
+    'Bewijs-ID', // receiptId
+    'Datum', // date
+    'Keuzes', // choices
+    'Beleidsversie', // policyVersion
+    'Bewijs downloaden (JSON)', // download
+    'Nog niet verzonden', // pending
+    '', // cookies
+    'Naam', // cookieName
+    'Aanbieder', // provider
+    'Looptijd', // duration
+    'Geblokkeerd totdat u de cookies toestaat.', // placeholder
+    'Cookie-instellingen', // placeholderButton
+    'Toegestaan', // granted
+    'Geweigerd', // denied
+  ],
 };
 
 /**
@@ -139,14 +140,10 @@ export const STRINGS = {
  */
 export function pickLanguage(available, hints = {}) {
   const have = available.map((l) => l.toLowerCase());
-  const wanted = [hints.htmlLang, ...(hints.navigatorLanguages || []), hints.defaultLanguage, 'en'];
-  for (const w of wanted) {
-    if (!w) continue;
-    const tag = w.toLowerCase().replace(/_/g, '-');
-    for (const t of [tag, tag.split('-')[0]]) {
-      const i = have.indexOf(t);
-      if (i >= 0) return available[i];
-    }
+  for (const w of [hints.htmlLang, ...(hints.navigatorLanguages || []), hints.defaultLanguage, 'en']) {
+    const tag = (w || '').toLowerCase().replace(/_/g, '-');
+    const i = have.indexOf(tag) + 1 || have.indexOf(tag.split('-')[0]) + 1; // 0 = not found
+    if (tag && i) return available[i - 1];
   }
   return available[0] || 'en';
 }
@@ -157,9 +154,13 @@ export function pickLanguage(available, hints = {}) {
  * @param {Record<string, string>} [overrides]
  * @returns {Strings}
  */
-export function strings(lang, overrides) {
+export function strings(lang, overrides = {}) {
+  const tr = TRANSLATIONS[lang.toLowerCase().split('-')[0]] || [];
   /** @type {Record<string, string>} */
-  const own = {};
-  for (const [k, v] of Object.entries(overrides || {})) if (typeof v === 'string' && k in en) own[k] = v;
-  return { ...en, ...STRINGS[lang.toLowerCase().split('-')[0]], ...own };
+  const out = {};
+  KEYS.forEach((k, i) => {
+    const o = overrides[k];
+    out[k] = (typeof o === 'string' && o) || tr[i] || en[k];
+  });
+  return /** @type {Strings} */ (out);
 }

@@ -11,14 +11,14 @@
  */
 import { postConsent } from './api.js';
 import { readConfig } from './config.js';
-import { modeDefault, modeUpdate } from './consentmode.js';
+import { consentMode } from './consentmode.js';
 import { COOKIE_NAME, EVENT_CHANGE, EVENT_READY, OPEN_ATTR, QUEUE_KEY, RECEIPT_KEY, SUBJECT_KEY } from './constants.js';
 import { emit } from './events.js';
-import { clearCookies, Gate } from './gating.js';
+import { clearCookies, gate } from './gating.js';
 import { pickLanguage, strings } from './i18n.js';
 import { backoff, dequeue, enqueue, latest, outcome, sanitize } from './queue.js';
-import { currentChoices, decide, fromQueue, fromToken, has, isStale, makeRecord, withdrawn } from './state.js';
-import { load, readCookie, readToken, save, writeToken } from './storage.js';
+import { current, currentChoices, decide, fromToken, has, makeRecord, nowSec, withdrawn } from './state.js';
+import { cookies, load, readToken, save, writeCookie } from './storage.js';
 import { Ui } from './ui/banner.js';
 
 // Only readable while this file is being executed, so capture it first.
@@ -45,35 +45,26 @@ const safe = (fn, fallback) =>
 
 /** A random UUID v4 (crypto.randomUUID needs a secure context, hence the fallback). */
 const uuid = () =>
-  crypto.randomUUID
-    ? crypto.randomUUID()
-    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-        (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
-      );
-
-/** Origin of the consent server: where this script came from. */
-function serverOrigin() {
-  try {
-    return new URL(/** @type {HTMLScriptElement} */ (script).src).origin;
-  } catch {
-    return location.origin;
-  }
-}
-
-/** @param {() => void} fn */
-const onDomReady = (fn) =>
-  document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', fn, { once: true }) : fn();
+  crypto.randomUUID?.() ||
+  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+    (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
+  );
 
 /**
  * Start the banner for one site config.
  * @param {SiteConfig} cfg
- * @param {any} api the window.consent object to fill in
- * @param {(rec: PublicRecord | null) => void} resolveReady
+ * @param {(rec: PublicRecord | null) => void} ready
  * @param {Set<(rec: PublicRecord | null) => void>} listeners
+ * @param {Record<string, Function>} impl filled with the implementation of the public API
  */
-function start(cfg, api, resolveReady, listeners) {
+function start(cfg, ready, listeners, impl) {
   const site = cfg.site;
-  const origin = serverOrigin();
+  let origin = location.origin;
+  try {
+    origin = new URL(/** @type {HTMLScriptElement} */ (script).src).origin;
+  } catch {
+    /* inline or no script: same origin */
+  }
   const lang = pickLanguage(cfg.languages, {
     htmlLang: document.documentElement.lang,
     navigatorLanguages: navigator.languages,
@@ -82,46 +73,31 @@ function start(cfg, api, resolveReady, listeners) {
   const notice = cfg.notices[lang];
   const t = strings(lang, notice.texts);
   const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
-  const cookieName = notice.cookie?.name || COOKIE_NAME;
+  const cookie = notice.cookie || {};
+  const cookieName = cookie.name || COOKIE_NAME;
   const qKey = QUEUE_KEY + site;
   const rKey = RECEIPT_KEY + site;
   const sKey = SUBJECT_KEY + site;
-
-  // Consent Mode default must be in dataLayer before any gated tag can run.
-  modeDefault(notice);
-
   /** @returns {QueueItem[]} */
   const queue = () => sanitize(load(qKey));
 
-  /** The stored decision: the cookie, or a newer decision still waiting to be sent. */
-  function stored() {
-    const tok = readToken(readCookie(cookieName));
-    /** @type {ConsentRecord | null} */
-    let rec = tok && fromToken(tok);
-    if (rec) save(qKey, dequeue(queue(), rec.receipt)); // already recorded
-    const q = latest(queue(), site);
-    if (q && (!rec || q.at >= rec.at)) rec = fromQueue(q);
-    return isStale(rec, notice) ? null : rec;
-  }
+  // Consent Mode default must be in dataLayer before any gated tag can run.
+  consentMode('default', notice, {});
 
+  const tok = readToken(cookies()[cookieName]);
+  if (tok) save(qKey, dequeue(queue(), tok.r)); // that one is recorded already
   /** @type {ConsentRecord | null} */
-  let record = stored();
+  let record = current(tok && fromToken(tok), latest(queue(), site), notice);
   /** @type {Ui | null} */
   let ui = null;
 
-  const choicesOf = (/** @type {ConsentRecord | null} */ r) => currentChoices(notice, r);
+  const choices = () => currentChoices(notice, record);
   /** @returns {PublicRecord | null} */
   const copy = () =>
-    record && { ...record, granted: [...record.granted], denied: [...record.denied], choices: choicesOf(record) };
+    record && { ...record, granted: [...record.granted], denied: [...record.denied], choices: choices() };
 
-  if (record) modeUpdate(notice, choicesOf(record));
-  const gate = new Gate((id) => has(record, notice, id), t);
-  gate.start();
-
-  function changed() {
-    emit(EVENT_CHANGE, copy());
-    for (const cb of [...listeners]) safe(cb)(copy());
-  }
+  if (record) consentMode('update', notice, choices());
+  const rescan = gate((id) => has(record, notice, id), t);
 
   /**
    * Apply a decision now, queue it for the server and try to send it.
@@ -130,41 +106,34 @@ function start(cfg, api, resolveReady, listeners) {
    * @param {Record<string, boolean>} [picked]
    */
   function decideNow(method, layer, picked) {
-    const choices = decide(notice, method, picked, gpc);
+    const chosen = decide(notice, method, picked, gpc);
     const subject = record?.subject || load(sKey) || uuid();
     save(sKey, subject);
     const prev = record;
-    const next = makeRecord(notice, choices, uuid(), subject);
-    /** @type {Record<string, boolean>} */
-    const optional = {};
-    for (const c of notice.categories) if (!c.required) optional[c.id] = choices[c.id];
-    save(
-      qKey,
-      enqueue(queue(), {
-        site,
-        record: next,
-        body: {
-          id: next.receipt,
-          subject,
-          notice: notice.notice,
-          choices: optional,
-          language: lang,
-          method,
-          layer,
-          banner_build: cfg.banner_build,
-          gpc,
-        },
-      }),
+    record = makeRecord(notice, chosen, uuid(), subject);
+    // Every category, required ones as true (the contract allows them, never false).
+    const body = {
+      id: record.receipt,
+      subject,
+      notice: notice.notice,
+      choices: chosen,
+      language: lang,
+      method,
+      layer,
+      banner_build: cfg.banner_build,
+      gpc,
+    };
+    save(qKey, enqueue(queue(), { site, record, body }));
+    consentMode('update', notice, chosen);
+    const gone = withdrawn(prev, record, method);
+    clearCookies(
+      notice.categories.filter((c) => gone.includes(c.id)),
+      cookieName,
     );
-    record = next;
-    modeUpdate(notice, choices);
-    const gone = withdrawn(prev, next, method);
-    if (gone.length) clearCookies(notice.categories.filter((c) => gone.includes(c.id)), cookieName);
-    gate.scan(document);
-    ui?.hideBanner();
-    ui?.floating(true);
-    ui?.closePrefs();
-    changed();
+    rescan();
+    ui?.decided();
+    emit(EVENT_CHANGE, copy());
+    for (const cb of listeners) safe(cb)(copy());
     flush();
   }
 
@@ -179,142 +148,114 @@ function start(cfg, api, resolveReady, listeners) {
     sending = true;
     clearTimeout(timer);
     try {
-      for (let q; (q = queue().find((x) => x.site === site)); ) {
+      for (let q; (q = queue().find((x) => x.site === site));) {
         const { status, data } = await postConsent(origin, site, q.body);
         const what = outcome(status);
         if (what === 'retry') {
           timer = setTimeout(flush, backoff(attempt++));
-          return;
+          break;
         }
         save(qKey, dequeue(queue(), q.body.id));
         attempt = 0;
-        if (what === 'drop') console.warn('[consent] decision refused', status, data);
-        else recorded(q, data);
+        if (what === 'drop') {
+          console.warn('[consent] decision refused', status, data);
+          continue;
+        }
+        // Recorded: keep the receipt, put the signed token in the cookie.
+        if (data?.receipt) save(rKey, data.receipt);
+        const tk = readToken(data?.token);
+        if (tk) writeCookie(cookieName, data.token, tk.e - nowSec(), cookie.domain);
+        if (record?.receipt === q.body.id) record = tk ? fromToken(tk) : { ...record, pending: false };
       }
     } catch (err) {
       console.warn('[consent]', err);
-    } finally {
-      sending = false;
     }
+    sending = false;
   }
 
-  /**
-   * The server stored a decision: keep its receipt and put its token in the cookie.
-   * @param {QueueItem} q
-   * @param {any} data
-   */
-  function recorded(q, data) {
-    if (data?.receipt) save(rKey, data.receipt);
-    const tok = readToken(data?.token);
-    if (tok) writeToken(cookieName, data.token, tok.e, notice.cookie?.domain);
-    if (record?.receipt === q.body.id) record = tok ? fromToken(tok) : { ...record, pending: false };
-  }
-
-  /** What the preferences show of the current decision. */
-  function receiptView() {
-    if (!record) return null;
+  const openPrefs = () => {
     const json = load(rKey);
-    const mine = json?.id === record.receipt ? json : null;
-    return {
-      id: record.receipt,
-      date: new Date(mine?.created_at || record.at * 1000).toLocaleString(lang),
-      choices: choicesOf(record),
-      policy_version: record.policy_version,
-      pending: record.pending,
-      json: mine,
-    };
-  }
-
-  const openPrefs = () => ui?.openPrefs(choicesOf(record), receiptView());
-
-  Object.assign(api, {
-    has: safe((/** @type {string} */ id) => has(record, notice, id), false),
-    get: safe(copy, null),
-    show: safe(() => ui?.showBanner()),
-    showPreferences: safe(openPrefs),
-    acceptAll: safe(() => decideNow('accept_all', 'api')),
-    rejectAll: safe(() => decideNow('reject_all', 'api')),
-    update: safe((/** @type {Record<string, boolean>} */ choices) =>
-      decideNow('api', 'api', { ...choicesOf(record), ...choices }),
-    ),
-  });
+    ui?.openPrefs(choices(), record && { record, json: json?.id === record.receipt ? json : null, lang });
+  };
 
   // The way back: any [data-consent-open] on the page opens the preferences.
-  document.addEventListener(
-    'click',
-    safe((/** @type {MouseEvent} */ e) => {
-      const el = /** @type {Element} */ (e.target).closest?.(`[${OPEN_ATTR}]`);
-      if (!el) return;
+  document.addEventListener('click', (e) => {
+    if (/** @type {Element} */ (e.target).closest?.(`[${OPEN_ATTR}]`)) {
       e.preventDefault();
-      openPrefs();
-    }),
-  );
+      safe(openPrefs)();
+    }
+  });
   addEventListener('online', () => flush());
 
-  onDomReady(() => {
+  Object.assign(impl, {
+    has: (/** @type {string} */ id) => has(record, notice, id),
+    get: copy,
+    show: () => ui?.showBanner(),
+    showPreferences: openPrefs,
+    acceptAll: () => decideNow('accept_all', 'api'),
+    rejectAll: () => decideNow('reject_all', 'api'),
+    update: (/** @type {Record<string, boolean>} */ c) => decideNow('api', 'api', { ...choices(), ...c }),
+  });
+
+  const mount = () => {
     try {
-      ui = new Ui({
-        t,
-        lang,
-        notice,
-        gpc,
-        floating: cfg.floating_button,
-        actions: {
-          accept: safe((layer) => decideNow('accept_all', layer)),
-          reject: safe((layer) => decideNow('reject_all', layer)),
-          save: safe((choices) => decideNow('custom', 'preferences', choices)),
-          prefs: safe(openPrefs),
-        },
+      ui = new Ui(t, notice, gpc && !!notice.gpc_categories?.length, cfg.floating_button, {
+        decide: safe(decideNow),
+        prefs: safe(openPrefs),
       });
-      if (record) ui.floating(true);
+      if (record) ui.decided();
       else ui.showBanner();
-      gate.scan(document); // inline scripts the parser was still filling in
+      rescan(); // inline scripts the parser was still filling in
       flush(); // a decision left over from an earlier page, if any
     } catch (err) {
       console.warn('[consent]', err);
     }
     emit(EVENT_READY, copy());
-    resolveReady(copy());
-  });
+    ready(copy());
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);
+  else mount();
 }
 
-/** Define window.consent, then start if there is a usable config. */
+/** Define window.consent (every entry point wrapped), then start if the config is usable. */
 function main() {
   /** @type {Set<(rec: PublicRecord | null) => void>} */
   const listeners = new Set();
   /** @type {(rec: PublicRecord | null) => void} */
-  let resolveReady = () => {};
-  const api = {
-    has: () => false,
-    get: () => null,
-    show() {},
-    showPreferences() {},
-    acceptAll() {},
-    rejectAll() {},
-    update() {},
-    onChange: safe((/** @type {(rec: PublicRecord | null) => void} */ cb) => {
-      if (typeof cb === 'function') listeners.add(cb);
-      return () => listeners.delete(cb);
-    }, () => {}),
-    ready: new Promise((r) => (resolveReady = r)),
+  let ready = () => {};
+  /** @type {Record<string, Function>} */
+  const impl = {};
+  /**
+   * @param {string} name
+   * @param {unknown} [fallback]
+   */
+  const call = (name, fallback) =>
+    safe((/** @type {any[]} */ ...a) => (impl[name] ? impl[name](...a) : fallback), fallback);
+  /** @type {any} */ (window).consent = {
+    has: call('has', false),
+    get: call('get', null),
+    show: call('show'),
+    showPreferences: call('showPreferences'),
+    acceptAll: call('acceptAll'),
+    rejectAll: call('rejectAll'),
+    update: call('update'),
+    onChange: safe(
+      (/** @type {(rec: PublicRecord | null) => void} */ cb) => {
+        if (typeof cb === 'function') listeners.add(cb);
+        return () => listeners.delete(cb);
+      },
+      () => {},
+    ),
+    ready: new Promise((r) => (ready = r)),
   };
-  /** @type {any} */ (window).consent = api;
-  const cfg = readConfig();
-  if (!cfg) {
-    console.warn('[consent] no usable site config; the banner is off');
-    resolveReady(null);
-    return;
-  }
   try {
-    start(cfg, api, resolveReady, listeners);
+    const cfg = readConfig();
+    if (cfg) return start(cfg, ready, listeners, impl);
+    console.warn('[consent] no usable site config; the banner is off');
   } catch (err) {
     console.warn('[consent]', err);
-    resolveReady(null);
   }
+  ready(null);
 }
 
-try {
-  main();
-} catch (err) {
-  console.warn('[consent]', err);
-}
+main();

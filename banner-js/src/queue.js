@@ -39,13 +39,7 @@ export function latest(queue, site) {
  */
 export function sanitize(raw) {
   if (!Array.isArray(raw)) return [];
-  return raw.filter(
-    (q) =>
-      typeof q?.site === 'string' &&
-      typeof q.body?.id === 'string' &&
-      Array.isArray(q.record?.granted) &&
-      Array.isArray(q.record.denied),
-  );
+  return raw.filter((q) => q?.site && q.body?.id && q.record?.granted?.map && q.record.denied?.map);
 }
 
 /**
@@ -60,4 +54,8 @@ export const backoff = (attempt) => Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, 
  * @returns {'done' | 'drop' | 'retry'}
  */
 export const outcome = (status) =>
-  status >= 200 && status < 300 ? 'done' : status >= 400 && status < 500 && status !== 408 && status !== 429 ? 'drop' : 'retry';
+  status > 199 && status < 300
+    ? 'done'
+    : status < 400 || status > 499 || status === 408 || status === 429
+      ? 'retry'
+      : 'drop';

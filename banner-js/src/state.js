@@ -38,6 +38,19 @@ export const fromToken = (t) => ({
 export const fromQueue = (q) => ({ ...q.record, pending: true });
 
 /**
+ * The decision in force on page load: the cookie's, unless a decision still waiting in the send
+ * queue is newer; null when that one is stale.
+ * @param {ConsentRecord | null} fromCookie
+ * @param {QueueItem | null} queued
+ * @param {Notice} notice
+ * @param {number} [now]
+ */
+export function current(fromCookie, queued, notice, now) {
+  const rec = queued && !(fromCookie && fromCookie.at > queued.record.at) ? fromQueue(queued) : fromCookie;
+  return isStale(rec, notice, now) ? null : rec;
+}
+
+/**
  * Whether a stored decision no longer counts (so the banner shows again): missing, expired,
  * for another site, under another policy version, or not covering a category the notice has.
  * @param {ConsentRecord | null} rec
@@ -91,17 +104,6 @@ export function decide(notice, method, picked = {}, gpc = false) {
 }
 
 /**
- * Days a decision stays valid: a refusal of every optional category may have its own term.
- * @param {Notice} notice
- * @param {Record<string, boolean>} choices
- */
-export function validityDays(notice, choices) {
-  const anyOptional = notice.categories.some((c) => !c.required && choices[c.id]);
-  const days = anyOptional ? notice.validity_days : notice.refusal_validity_days || notice.validity_days;
-  return days || 365;
-}
-
-/**
  * A fresh (pending) record for a decision just made.
  * @param {Notice} notice
  * @param {Record<string, boolean>} choices
@@ -112,6 +114,10 @@ export function validityDays(notice, choices) {
  */
 export function makeRecord(notice, choices, receipt, subject, now = nowSec()) {
   const ids = notice.categories.map((c) => c.id);
+  // A refusal of every optional category may have its own, shorter term.
+  const days = notice.categories.some((c) => !c.required && choices[c.id])
+    ? notice.validity_days
+    : notice.refusal_validity_days || notice.validity_days;
   return {
     site: notice.site,
     subject,
@@ -119,7 +125,7 @@ export function makeRecord(notice, choices, receipt, subject, now = nowSec()) {
     granted: ids.filter((id) => choices[id]),
     denied: ids.filter((id) => !choices[id]),
     policy_version: notice.policy_version,
-    expires: now + validityDays(notice, choices) * DAY,
+    expires: now + (days || 365) * DAY,
     at: now,
     pending: true,
   };
@@ -133,8 +139,7 @@ export function makeRecord(notice, choices, receipt, subject, now = nowSec()) {
  */
 export function has(rec, notice, id) {
   const cat = notice.categories.find((c) => c.id === id);
-  if (!cat) return false;
-  return !!cat.required || !!rec?.granted.includes(id);
+  return !!cat && (!!cat.required || !!rec?.granted.includes(id));
 }
 
 /**

@@ -14,11 +14,9 @@ export function parseCookies(str) {
   /** @type {Record<string, string>} */
   const out = {};
   for (const part of (str || '').split(';')) {
-    const i = part.indexOf('=');
-    if (i < 0) continue;
-    const name = part.slice(0, i).trim();
-    if (!name || name in out) continue;
-    const value = part.slice(i + 1).trim();
+    const [name, ...rest] = part.trim().split('=');
+    if (!rest.length || !name || name in out) continue;
+    const value = rest.join('=');
     try {
       out[name] = decodeURIComponent(value);
     } catch {
@@ -32,10 +30,10 @@ export function parseCookies(str) {
  * Serialise a Set-Cookie style string for `document.cookie`.
  * @param {string} name
  * @param {string} value
- * @param {{maxAge?: number, domain?: string | null, secure?: boolean, path?: string}} [opts]
+ * @param {{maxAge?: number, domain?: string | null, secure?: boolean}} [opts]
  */
 export function serializeCookie(name, value, opts = {}) {
-  let s = `${name}=${encodeURIComponent(value)}; Path=${opts.path || '/'}`;
+  let s = `${name}=${encodeURIComponent(value)}; Path=/`;
   if (opts.domain) s += `; Domain=${opts.domain}`;
   if (opts.maxAge !== undefined) s += `; Max-Age=${Math.max(0, Math.floor(opts.maxAge))}`;
   s += '; SameSite=Lax';
@@ -48,7 +46,6 @@ export function serializeCookie(name, value, opts = {}) {
  * @param {string} s
  */
 function b64bytes(s) {
-  if (!/^[A-Za-z0-9_-]+$/.test(s)) throw new Error('not base64url');
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
@@ -68,7 +65,12 @@ export function readToken(token) {
     const parts = token.split('.');
     if (parts.length !== 3 || !parts[0] || !parts[2]) return null; // '.'-prefixed = compressed
     const t = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b64bytes(parts[0])));
-    if (!'rsup'.split('').every((k) => typeof t?.[k] === 'string') || typeof t.e !== 'number' || !isStrList(t.g) || !isStrList(t.d))
+    if (
+      !'rsup'.split('').every((k) => typeof t?.[k] === 'string') ||
+      typeof t.e !== 'number' ||
+      !isStrList(t.g) ||
+      !isStrList(t.d)
+    )
       return null;
     t.iat = 0;
     for (const b of b64bytes(parts[1])) t.iat = t.iat * 256 + b;
@@ -78,61 +80,27 @@ export function readToken(token) {
   }
 }
 
-/**
- * Value of one cookie, or null.
- * @param {string} name
- */
-export function readCookie(name) {
+/** The cookies visible to this page, name -> value. */
+export function cookies() {
   try {
-    return parseCookies(document.cookie)[name] ?? null;
+    return parseCookies(document.cookie);
   } catch {
-    return null;
-  }
-}
-
-/** Names of the cookies visible to this page. */
-export function cookieNames() {
-  try {
-    return Object.keys(parseCookies(document.cookie));
-  } catch {
-    return [];
+    return {};
   }
 }
 
 /**
- * Store the signed token until its expiry (unix seconds).
+ * Set a cookie on path /, Secure on https; a max age of 0 or less deletes it.
  * @param {string} name
- * @param {string} token
- * @param {number} expires
- * @param {string | null} [domain]
+ * @param {string} value
+ * @param {number} maxAge seconds
+ * @param {string | null} [domain] '' or null: host-only
  */
-export function writeToken(name, token, expires, domain) {
-  setCookie(serializeCookie(name, token, { maxAge: expires - Date.now() / 1000, domain, secure: isHttps() }));
-}
-
-/**
- * Delete a cookie for one domain ('' = host-only), path /.
- * @param {string} name
- * @param {string} domain
- */
-export function deleteCookie(name, domain) {
-  setCookie(serializeCookie(name, '', { maxAge: 0, domain, secure: isHttps() }));
-}
-
-/** @param {string} str */
-function setCookie(str) {
+export function writeCookie(name, value, maxAge, domain) {
   try {
-    document.cookie = str;
+    document.cookie = serializeCookie(name, value, { maxAge, domain, secure: location.protocol === 'https:' });
   } catch {
     /* cookies blocked: nothing to do */
-  }
-}
-
-function isHttps() {
-  try {
-    return location.protocol === 'https:';
-  } catch {
-    return false;
   }
 }
 
@@ -143,22 +111,20 @@ function isHttps() {
  */
 export function load(key) {
   try {
-    const v = localStorage.getItem(key);
-    return v === null ? null : JSON.parse(v);
+    return JSON.parse(/** @type {string} */ (localStorage.getItem(key)));
   } catch {
     return null;
   }
 }
 
 /**
- * Store a JSON value in localStorage (null removes the key).
+ * Store a JSON value in localStorage.
  * @param {string} key
  * @param {unknown} value
  */
 export function save(key, value) {
   try {
-    if (value === null) localStorage.removeItem(key);
-    else localStorage.setItem(key, JSON.stringify(value));
+    localStorage.setItem(key, JSON.stringify(value));
   } catch {
     /* storage full or blocked */
   }

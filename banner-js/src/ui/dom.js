@@ -24,6 +24,14 @@ export function h(tag, props = {}, ...kids) {
 }
 
 /**
+ * A `<button type="button">`.
+ * @param {string} text
+ * @param {(e: Event) => void} onclick
+ * @param {Record<string, any>} [props]
+ */
+export const button = (text, onclick, props) => h('button', { type: 'button', text, onclick, ...props });
+
+/**
  * Attach CSS to a shadow root: a constructable stylesheet (allowed by a strict `style-src`
  * CSP), or a <style> element where constructable sheets are missing.
  * @param {ShadowRoot} root
@@ -39,7 +47,7 @@ export function adopt(root, css) {
   }
 }
 
-const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]),summary,[tabindex]:not([tabindex="-1"])';
+const FOCUSABLE = 'a[href],button,input:not(:disabled),summary';
 
 /**
  * Visible focusable elements inside `box`, in DOM order.
@@ -50,16 +58,6 @@ export const focusables = (box) =>
   /** @type {HTMLElement[]} */ ([...box.querySelectorAll(FOCUSABLE)]).filter((e) => e.getClientRects().length);
 
 /**
- * The focused element, looking inside shadow roots.
- * @returns {Element | null}
- */
-export function activeElement() {
-  let a = document.activeElement;
-  while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
-  return a;
-}
-
-/**
  * Keep Tab / Shift+Tab inside `box`; Escape calls `onEscape`.
  * @param {KeyboardEvent} e
  * @param {Element} box
@@ -68,15 +66,13 @@ export function activeElement() {
 export function trapKey(e, box, onEscape) {
   if (e.key === 'Escape') {
     e.preventDefault();
-    e.stopPropagation();
     onEscape();
     return;
   }
   if (e.key !== 'Tab') return;
   const f = focusables(box);
   if (!f.length) return;
-  const a = activeElement();
-  const i = a ? f.indexOf(/** @type {HTMLElement} */ (a)) : -1;
+  const i = f.indexOf(/** @type {HTMLElement} */ (/** @type {ShadowRoot} */ (box.getRootNode()).activeElement));
   if (e.shiftKey ? i <= 0 : i === f.length - 1 || i < 0) {
     e.preventDefault();
     f[e.shiftKey ? f.length - 1 : 0].focus();

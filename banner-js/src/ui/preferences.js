@@ -5,18 +5,16 @@
  * @typedef {import('../types.js').Notice} Notice
  * @typedef {import('../types.js').Category} Category
  * @typedef {import('../i18n.js').Strings} Strings
- * @typedef {{id: string, date: string, choices: Record<string, boolean>, policy_version: string,
- *   pending: boolean, json: unknown}} ReceiptView
+ * @typedef {{record: import('../types.js').ConsentRecord, json: any, lang: string}} ReceiptView
  * @typedef {{save: (choices: Record<string, boolean>) => void, accept: () => void, reject: () => void,
  *   close: () => void}} PrefActions
  */
-import { safeUrl } from '../config.js';
-import { h } from './dom.js';
+import { button, h } from './dom.js';
 
 let uid = 0;
 
 /**
- * One category: title + switch, description, cookies, third parties.
+ * One category: title + switch, description, cookie table.
  * @param {Strings} t
  * @param {Category} c
  * @param {boolean} on
@@ -24,7 +22,6 @@ let uid = 0;
 function category(t, c, on) {
   const id = `c${++uid}`;
   const cookies = c.cookies || [];
-  const parties = (c.third_parties || []).filter((p) => p && p.name);
   return h(
     'div',
     { class: 'c' },
@@ -56,25 +53,27 @@ function category(t, c, on) {
         h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, [t.cookieName, t.provider, t.duration].map((x) => h('th', { scope: 'col', text: x })))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              [t.cookieName, t.provider, t.duration].map((x) => h('th', { scope: 'col', text: x })),
+            ),
+          ),
           h(
             'tbody',
             {},
             cookies.map((k) =>
-              h('tr', {}, [k.name || k.pattern, k.provider, k.duration].map((x) => h('td', { text: x || '' }))),
+              h(
+                'tr',
+                {},
+                [k.name || k.pattern, k.provider, k.duration].map((x) => h('td', { text: x || '' })),
+              ),
             ),
           ),
         ),
-      ),
-    parties.length > 0 &&
-      h(
-        'p',
-        { class: 'n' },
-        `${t.thirdParties}: `,
-        parties.map((p, i) => {
-          const href = safeUrl(p.url);
-          return [i ? ', ' : '', href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer', text: p.name }) : p.name];
-        }),
       ),
   );
 }
@@ -85,8 +84,16 @@ function category(t, c, on) {
  * @param {Notice} notice
  * @param {ReceiptView} r
  */
-function receiptView(t, notice, r) {
-  const json = r.json;
+function receiptView(t, notice, { record: r, json, lang }) {
+  const rows = [
+    [t.receiptId, r.receipt],
+    [t.date, new Date(json?.created_at || r.at * 1000).toLocaleString(lang)],
+    [t.policyVersion, r.policy_version],
+    [
+      t.choices,
+      notice.categories.map((c) => `${c.title || c.id}: ${r.granted.includes(c.id) ? t.granted : t.denied}`).join(', '),
+    ],
+  ];
   return h(
     'div',
     { class: 'c' },
@@ -94,26 +101,13 @@ function receiptView(t, notice, r) {
     h(
       'dl',
       {},
-      h('dt', { text: t.receiptId }),
-      h('dd', { text: r.id }),
-      h('dt', { text: t.date }),
-      h('dd', { text: r.date }),
-      h('dt', { text: t.policyVersion }),
-      h('dd', { text: r.policy_version }),
-      h('dt', { text: t.choices }),
-      h(
-        'dd',
-        {},
-        notice.categories
-          .map((c) => `${c.title || c.id}: ${r.choices[c.id] ? t.granted : t.denied}`)
-          .join(', '),
-      ),
+      rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]),
     ),
     r.pending && h('p', { class: 'n', text: t.pending }),
     !!json &&
       h('a', {
         href: URL.createObjectURL(new Blob([JSON.stringify(json, null, 2)], { type: 'application/json' })),
-        download: `consent-receipt-${r.id}.json`,
+        download: `consent-receipt-${r.receipt}.json`,
         text: t.download,
       }),
   );
@@ -138,21 +132,20 @@ export function renderPreferences(t, notice, choices, receipt, a) {
       out[i.name] = i.checked;
     return out;
   };
-  const btn = (/** @type {string} */ text, /** @type {() => void} */ fn) => h('button', { type: 'button', text, onclick: fn });
   dialog = h(
     'div',
     { class: 'd', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
-    h('h2', { id: titleId, text: t.prefsTitle }),
-    h('button', { type: 'button', class: 'x', 'aria-label': t.close, text: '×', onclick: a.close }),
+    h('h2', { id: titleId, text: t.settings }),
+    button('×', a.close, { class: 'x', 'aria-label': t.close }),
     h('p', { text: t.description }),
     notice.categories.map((c) => category(t, c, !!choices[c.id])),
     receipt && receiptView(t, notice, receipt),
     h(
       'div',
       { class: 'k' },
-      btn(t.save, () => a.save(picked())),
-      btn(t.acceptAll, a.accept),
-      btn(t.rejectAll, a.reject),
+      button(t.save, () => a.save(picked())),
+      button(t.acceptAll, a.accept),
+      button(t.rejectAll, a.reject),
     ),
   );
   return h('div', { class: 'o' }, dialog);

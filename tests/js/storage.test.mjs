@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import {
+  parseCookies,
+  readToken,
+  serializeCookie,
+} from "../../banner-js/src/storage.js";
+import { b64url, makeToken, payload } from "./helpers.mjs";
+
+describe("parseCookies", () => {
+  test("splits a document.cookie string", () => {
+    assert.deepEqual(parseCookies("a=1; consent=x.y.z;b=two"), {
+      a: "1",
+      consent: "x.y.z",
+      b: "two",
+    });
+  });
+
+  test('keeps "=" inside values and decodes percent-escapes', () => {
+    assert.deepEqual(parseCookies("q=a=b; n=%C3%A9t%C3%A9"), {
+      q: "a=b",
+      n: "été",
+    });
+  });
+
+  test("first occurrence wins, like browsers (most specific path first)", () => {
+    assert.equal(parseCookies("c=first; c=second").c, "first");
+  });
+
+  test("tolerates garbage", () => {
+    assert.deepEqual(parseCookies(""), {});
+    assert.deepEqual(parseCookies("novalue; =x; ok=1; bad=%E0%A4%A"), {
+      ok: "1",
+      bad: "%E0%A4%A",
+    });
+  });
+});
+
+describe("serializeCookie", () => {
+  test("path, lifetime, SameSite, Secure and domain", () => {
+    assert.equal(
+      serializeCookie("consent", "a.b.c", {
+        maxAge: 3600.7,
+        domain: ".example.com",
+        secure: true,
+      }),
+      "consent=a.b.c; Path=/; Domain=.example.com; Max-Age=3600; SameSite=Lax; Secure",
+    );
+  });
+
+  test("host-only, not Secure on http", () => {
+    assert.equal(
+      serializeCookie("c", "v", { maxAge: 10 }),
+      "c=v; Path=/; Max-Age=10; SameSite=Lax",
+    );
+  });
+
+  test("a past lifetime deletes", () => {
+    assert.match(serializeCookie("c", "", { maxAge: -5 }), /Max-Age=0;/);
+  });
+
+  test("round-trips through parseCookies", () => {
+    const token = makeToken(payload());
+    const pair = serializeCookie("consent", token, { maxAge: 1 }).split(";")[0];
+    assert.equal(parseCookies(pair).consent, token);
+  });
+});
+
+describe("readToken", () => {
+  test("reads the payload and the issued-at timestamp", () => {
+    const t = readToken(makeToken(payload(), 1767225601));
+    assert.equal(t.r, "rcpt-1");
+    assert.deepEqual(t.g, ["session", "persistent"]);
+    assert.deepEqual(t.d, ["third_party"]);
+    assert.equal(t.p, "2026-01");
+    assert.equal(t.iat, 1767225601);
+  });
+
+  test("reads UTF-8 payloads", () => {
+    assert.equal(readToken(makeToken(payload({ s: "café" }))).s, "café");
+  });
+
+  test("garbage gives null", () => {
+    for (const bad of [
+      null,
+      undefined,
+      42,
+      "",
+      "garbage",
+      "a.b",
+      "a.b.c.d",
+      "!!!.AAAA.sig",
+      "....",
+    ]) {
+      assert.equal(readToken(bad), null, String(bad));
+    }
+  });
+
+  test("a truncated token gives null", () => {
+    const t = makeToken(payload());
+    assert.equal(readToken(t.slice(0, 20)), null);
+    assert.equal(readToken(t.split(".").slice(0, 2).join(".")), null);
+  });
+
+  test('a compressed payload ("." prefix) gives null', () => {
+    assert.equal(readToken("." + makeToken(payload())), null);
+  });
+
+  test("a payload of the wrong shape gives null", () => {
+    assert.equal(readToken(makeToken({ ...payload(), g: "session" })), null);
+    assert.equal(readToken(makeToken({ ...payload(), e: "2026" })), null);
+    const { r, ...noReceipt } = payload();
+    assert.ok(r);
+    assert.equal(readToken(makeToken(noReceipt)), null);
+    assert.equal(readToken(`${b64url("[1,2]")}.AAAA.sig`), null);
+    assert.equal(
+      readToken(`${b64url(Buffer.from([0xff, 0xfe]))}.AAAA.sig`),
+      null,
+    );
+  });
+});

@@ -81,7 +81,12 @@ def _action(site: Site, previous: Receipt | None, choices: dict[str, bool]) -> s
 
 
 def _ensure_notice(site: Site, notice_hash: str) -> None:
-    """Store the notice once per hash (first use wins; concurrent writers agree)."""
+    """Store the notice once per hash (first use wins; concurrent writers agree).
+
+    The hash joins ``consent_stored_notices`` only once a transaction that saw or
+    stored the notice has committed (see ``record_decision``): before that, other
+    threads cannot see the row yet and their receipts would break the foreign key.
+    """
     stored: set[str] = current_app.extensions["consent_stored_notices"]
     if notice_hash in stored:
         return
@@ -101,7 +106,6 @@ def _ensure_notice(site: Site, notice_hash: str) -> None:
                 )
         except IntegrityError:
             pass  # another request stored it first: the content is the same.
-    stored.add(notice_hash)
 
 
 def _same_decision(receipt: Receipt, site: Site, data: dict[str, Any]) -> bool:
@@ -167,6 +171,14 @@ def record_decision(
 
     subject = data.get("subject") or str(uuid.uuid4())
     previous = latest_receipt(site.id, subject)
+    if previous is not None and (
+        previous.id == data.get("id") or (key and previous.idempotency_key == key)
+    ):
+        # A concurrent try of this same request committed in between: answer with it
+        # (adding a second Receipt with its id to the session would clash on flush).
+        replayed = _replay(site, data, key)
+        if replayed is not None:
+            return replayed
     now = datetime.now(UTC)
     optional_granted = any(v for c, v in choices.items() if c not in site.required_ids)
     notice = site.notices[notice_lang]
@@ -209,6 +221,7 @@ def record_decision(
         db.session.add(receipt)
         count_decision(receipt)
         db.session.commit()
+        current_app.extensions["consent_stored_notices"].add(notice_hash)
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its receipt.
         db.session.rollback()

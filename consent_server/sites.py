@@ -22,10 +22,12 @@ def canonical_json(data: Any) -> bytes:
 def pick_language(requested: str | None, languages: list[str], default: str) -> str:
     """``de-AT`` falls back to ``de``; an unknown language to the site's default."""
     if requested:
+        # Tags compare case-insensitively (BCP 47); answer with the site's spelling.
+        by_lower = {lang.lower(): lang for lang in languages}
         requested = requested.lower()
         for candidate in (requested, requested.split("-")[0]):
-            if candidate in languages:
-                return candidate
+            if candidate in by_lower:
+                return by_lower[candidate]
     return default
 
 

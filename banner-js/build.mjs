@@ -4,30 +4,8 @@
 //   node build.mjs --watch  rebuild on change
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const outfile = join(here, '..', 'static', 'banner.js');
-const GZIP_BUDGET = 8 * 1024;
-
-/** @type {esbuild.BuildOptions} */
-const options = {
-  absWorkingDir: here,
-  entryPoints: ['src/index.js'],
-  outfile,
-  bundle: true,
-  format: 'iife',
-  minify: true,
-  sourcemap: true,
-  target: ['es2020', 'chrome91', 'firefox90', 'safari15'],
-  legalComments: 'none',
-  // Properties named `_x` (one underscore) are internal to the bundle (never config, storage or API fields).
-  mangleProps: /^_[a-z]/,
-  charset: 'utf8',
-  logLevel: 'warning',
-};
+import { GZIP_BUDGET, options, outfile } from './build.config.mjs';
 
 const mode = process.argv[2];
 

@@ -8,7 +8,7 @@ export default [
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['build.mjs', 'eslint.config.js'],
+    files: ['build.mjs', 'build.config.mjs', 'eslint.config.js'],
     languageOptions: { globals: globals.node },
   },
 ];

@@ -97,6 +97,9 @@ function check(el, has, t, added) {
     const ph = el.previousElementSibling;
     const isPh = ph?.className === PLACEHOLDER;
     if (ok) {
+      // Chromium drops a src set on a frame the parser is still inserting (it stays about:blank):
+      // leave it to the DOMContentLoaded scan.
+      if (added && document.readyState === 'loading') return;
       done.add(el);
       if (isPh) ph.remove();
       el.hidden = false;

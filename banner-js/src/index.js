@@ -96,6 +96,12 @@ function start(cfg, ready, listeners, impl) {
   const copy = () =>
     record && { ...record, granted: [...record.granted], denied: [...record.denied], choices: choices() };
 
+  /** Tell the page: `consent:change` and onChange callbacks, each with its own copy. */
+  const changed = () => {
+    emit(EVENT_CHANGE, copy());
+    for (const cb of listeners) safe(cb)(copy());
+  };
+
   if (record) consentMode('update', notice, choices());
   const rescan = gate((id) => has(record, notice, id), t);
 
@@ -132,8 +138,7 @@ function start(cfg, ready, listeners, impl) {
     );
     rescan();
     ui?.decided();
-    emit(EVENT_CHANGE, copy());
-    for (const cb of listeners) safe(cb)(copy());
+    changed();
     flush();
   }
 
@@ -165,7 +170,11 @@ function start(cfg, ready, listeners, impl) {
         if (data?.receipt) save(rKey, data.receipt);
         const tk = readToken(data?.token);
         if (tk) writeCookie(cookieName, data.token, tk.e - nowSec(), cookie.domain);
-        if (record?.receipt === q.body.id) record = tk ? fromToken(tk) : { ...record, pending: false };
+        // The decision in force is now confirmed: say so again, with `pending: false`.
+        if (record?.receipt === q.body.id) {
+          record = tk ? fromToken(tk) : { ...record, pending: false };
+          changed();
+        }
       }
     } catch (err) {
       console.warn('[consent]', err);

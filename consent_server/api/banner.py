@@ -19,6 +19,7 @@ blp = Blueprint(
 )
 
 BUNDLE_NAME = "banner.js"
+MAP_NAME = "banner.js.map"
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
 
 
@@ -50,6 +51,33 @@ def _bundle() -> tuple[bytes, str]:
         data = path.read_bytes()
         cached = (stat.st_mtime, data, hashlib.sha256(data).hexdigest())
         cache["bundle"] = cached
+    return cached[1], cached[2]
+
+
+def _source_map() -> tuple[bytes, str]:
+    """The bundle's source map shifted down one line, with its ETag.
+
+    The served script starts with one extra line (``self.__consentSite=...;``), so an
+    empty first line (a leading ``;`` in ``mappings``) keeps the map lined up with it.
+    The bundle's ``//# sourceMappingURL=banner.js.map`` resolves to the route below.
+    """
+    path = bundle_path().with_name(MAP_NAME)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise NotFound(
+            "The banner source map is not built: run `npm run build`."
+        ) from exc
+    cache: dict[str, tuple[float, bytes, str]] = current_app.extensions.setdefault(
+        "consent_bundle", {}
+    )
+    cached = cache.get("map")
+    if cached is None or cached[0] != stat.st_mtime:
+        source_map = json.loads(path.read_bytes())
+        source_map["mappings"] = ";" + source_map.get("mappings", "")
+        data = json.dumps(source_map, separators=(",", ":")).encode()
+        cached = (stat.st_mtime, data, hashlib.sha256(data).hexdigest()[:32])
+        cache["map"] = cached
     return cached[1], cached[2]
 
 
@@ -93,5 +121,24 @@ class BannerView(MethodView):
         response.set_etag(built.etag)
         response.headers["Cache-Control"] = CACHE_CONTROL
         # Loaded as a classic script by other origins' pages.
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response.make_conditional(request)
+
+
+@blp.route("/<site>/banner.js.map")
+class BannerMapView(MethodView):
+    @blp.response(
+        200,
+        content_type="application/json",
+        description="Source map of the banner script, shifted one line for the config",
+    )
+    @blp.alt_response(304, description="Not modified (matching If-None-Match)")
+    def get(self, site: str) -> Response:
+        """The banner's source map, lined up with the served script; ETag-cacheable."""
+        get_site(site)  # 404 for an unknown site, like the script itself
+        body, etag = _source_map()
+        response = Response(body, mimetype="application/json")
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = CACHE_CONTROL
         response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         return response.make_conditional(request)

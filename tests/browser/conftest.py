@@ -119,3 +119,73 @@ def live_server(
     make_live_server: Callable[[dict[str, Any]], LiveServer], live_config: dict[str, Any]
 ) -> LiveServer:
     return make_live_server(live_config)
+
+
+# --- Banner tests: site files, receipts and request records ---------------------------
+
+BANNER_BUTTONS = ("Accept all", "Reject all", "Preferences")
+
+
+def write_site_file(path: Path, **overrides: Any) -> Path:
+    """A JSON site file: the built-in ``default`` site with ``overrides``."""
+    import copy
+    import json
+
+    from consent_server.default_site import DEFAULT_SITE
+
+    site = copy.deepcopy(DEFAULT_SITE)
+    site.update(copy.deepcopy(overrides))
+    path.write_text(json.dumps({"sites": {"default": site}}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def receipts(live_server: LiveServer) -> Callable[[], list[Any]]:
+    """Receipts stored by the live server, oldest first."""
+    from consent_server.models import Receipt
+
+    def _receipts() -> list[Any]:
+        with live_server.app.app_context():
+            query = db.select(Receipt).order_by(Receipt.created_at)
+            rows = db.session.scalars(query).all()
+            db.session.expunge_all()
+            return list(rows)
+
+    return _receipts
+
+
+@pytest.fixture
+def requests_log(page: Any) -> list[Any]:
+    """Every request the page makes, in order (playwright Request objects)."""
+    log: list[Any] = []
+
+    def record(request: Any) -> None:
+        log.append(request)
+
+    page.on("request", record)
+    return log
+
+
+CONSENTS_POST = "**/v1/sites/*/consents"
+CONFIRMED = "() => window.consent.get()?.pending === false"
+
+
+def is_consent_post(response: Any) -> bool:
+    return bool(
+        response.request.method == "POST"
+        and response.url.split("?")[0].endswith("/consents")
+    )
+
+
+def decide_and_confirm(page: Any, button: Any) -> Any:
+    """Click a decision button; wait for the server's 201 and the confirmed record."""
+    with page.expect_response(is_consent_post) as info:
+        button.click()
+    assert info.value.status == 201
+    page.wait_for_function(CONFIRMED)
+    return info.value
+
+
+def ran(page: Any, flag: str) -> Any:
+    """How often a gated fixture script ran (window.<flag>), None when never."""
+    return page.evaluate(f"window.{flag} ?? null")

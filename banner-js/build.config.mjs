@@ -1,0 +1,25 @@
+// The esbuild options of the banner bundle, shared by build.mjs and ../tests/js/build.test.mjs.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const outfile = join(here, '..', 'static', 'banner.js');
+export const GZIP_BUDGET = 8 * 1024;
+
+/** @type {import('esbuild').BuildOptions} */
+export const options = {
+  absWorkingDir: here,
+  entryPoints: ['src/index.js'],
+  outfile,
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  sourcemap: true,
+  target: ['es2020', 'chrome91', 'firefox90', 'safari15'],
+  legalComments: 'none',
+  // Properties named `_x` (one underscore) are internal to the bundle (never config, storage or API fields).
+  mangleProps: /^_[a-z]/,
+  charset: 'utf8',
+  logLevel: 'warning',
+};

@@ -1,0 +1,33 @@
+// static/ must be exactly what the current sources build to (the server serves static/, and
+// the browser tests drive it), and within the size budget. Same check as `npm run check`.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename } from "node:path";
+import { test } from "node:test";
+import { gzipSync } from "node:zlib";
+
+import { GZIP_BUDGET, options, outfile } from "../../banner-js/build.config.mjs";
+
+const esbuild = createRequire(new URL("../../banner-js/package.json", import.meta.url))("esbuild");
+
+const built = await esbuild.build({ ...options, write: false, logLevel: "silent" });
+const outputs = Object.fromEntries(built.outputFiles.map((f) => [basename(f.path), Buffer.from(f.contents)]));
+
+test("the build makes banner.js and its source map", () => {
+  assert.deepEqual(Object.keys(outputs).sort(), ["banner.js", "banner.js.map"]);
+});
+
+for (const name of ["banner.js", "banner.js.map"]) {
+  test(`static/${name} is what src/ builds to (run npm run build)`, () => {
+    const committed = readFileSync(outfile.replace(/banner\.js$/, name));
+    assert.ok(committed.equals(outputs[name]), `static/${name} is stale: run \`npm run build\` in banner-js/`);
+  });
+}
+
+test("the bundle points at its source map and stays within the gzip budget", () => {
+  const code = outputs["banner.js"];
+  assert.match(code.toString("utf8"), /\n\/\/# sourceMappingURL=banner\.js\.map\n?$/);
+  const gz = gzipSync(code, { level: 9 }).length;
+  assert.ok(gz <= GZIP_BUDGET, `gzip ${gz} B > budget ${GZIP_BUDGET} B`);
+});

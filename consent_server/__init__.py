@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DEFAULTS, ConfigError, dev_secret_key, from_env, load_sites
+
 # Aliased: importing the subpackage ``consent_server.api`` rebinds the name ``api``
 # in this module, so a second ``create_app`` would find the package, not the Api.
 from .extensions import api as smorest_api
@@ -132,11 +133,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import register_admin
     from .api import register_api
     from .demo import blp as demo_blp
 
     register_api()
     app.register_blueprint(demo_blp)
+    register_admin(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -31,3 +31,81 @@ def key_status() -> None:
     click.echo(f"{len(keys)} signing key(s); tokens are signed with the first.")
     if current_app.config["CONSENT_ENV"] != "production":
         click.echo("CONSENT_ENV is not 'production': a missing key falls back to a dev key.")
+
+
+# --- Staff tokens and retention (issue 4) ------------------------------------------
+
+token_cli = AppGroup("token", help="Staff tokens for /v1/admin and /admin/.")
+consent_cli.add_command(token_cli)
+
+
+@token_cli.command("create")
+@click.option("--name", required=True, help="Who holds the token, e.g. 'alice'.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["auditor", "admin"]),
+    help="auditor reads; admin also erases subjects and manages tokens.",
+)
+def token_create(name: str, role: str) -> None:
+    """Create a staff token and print it, alone, on standard output (only now)."""
+    from .staff import TokenError, create_token
+
+    try:
+        row, token = create_token(name, role)
+    except TokenError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"Created token {row.id} {row.name!r} ({row.role}).", err=True)
+    click.echo(token)
+
+
+@token_cli.command("list")
+def token_list() -> None:
+    """List staff tokens (never the tokens themselves)."""
+    from .staff import list_tokens
+
+    rows = list_tokens()
+    if not rows:
+        click.echo("No staff tokens.")
+    for row in rows:
+        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+        revoked = row.revoked_at
+        state = f"revoked {revoked:%Y-%m-%d %H:%M}" if revoked else "active"
+        click.echo(
+            f"{row.id}\t{row.name}\t{row.role}\tcreated {row.created_at:%Y-%m-%d %H:%M}"
+            f"\tlast used {used}\t{state}"
+        )
+
+
+@token_cli.command("revoke")
+@click.argument("token")
+def token_revoke(token: str) -> None:
+    """Revoke the staff token with this id or active name."""
+    from .staff import find_token, revoke_token
+
+    row = find_token(token)
+    if row is None:
+        raise click.UsageError(f"No staff token {token!r}; see 'token list'.")
+    if row.revoked_at is not None:
+        click.echo(f"Token {row.id} {row.name!r} was already revoked.")
+        return
+    revoke_token(row)
+    click.echo(f"Revoked token {row.id} {row.name!r}.")
+
+
+@consent_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def purge(dry_run: bool) -> None:
+    """Delete receipts older than each site's retention_days; print counts per site.
+
+    Run it daily, e.g. from cron: 15 3 * * * flask --app consent_server consent purge
+    """
+    from .erasure import purge_expired
+
+    sites: dict[str, Site] = current_app.extensions["consent_sites"]
+    verb = "would delete" if dry_run else "deleted"
+    for result in purge_expired(sites, dry_run=dry_run):
+        click.echo(
+            f"{result.site}: {verb} {result.receipts} receipt(s) older than "
+            f"{result.retention_days} days (before {result.cutoff:%Y-%m-%d %H:%M} UTC)"
+        )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     TypeDecorator,
@@ -98,7 +100,80 @@ class Receipt(db.Model):  # type: ignore[name-defined,misc]
     user_agent: Mapped[str | None] = mapped_column(String(64))
     ip_prefix: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
-    token: Mapped[str] = mapped_column(Text)
+    # Null once the subject is erased: the token's payload names the subject.
+    token: Mapped[str | None] = mapped_column(Text)
 
     def granted(self, category: str) -> bool:
         return bool(self.choices.get(category, False))
+
+
+# --- Staff: tokens, audit log, erasures, daily counters (admin/) ---------------
+
+# Searches across all sites order by time; subject lookups and erasure go by subject.
+Index("ix_receipts_created_id", Receipt.created_at, Receipt.id)
+Index("ix_receipts_subject", Receipt.subject)
+
+
+class StaffToken(db.Model):  # type: ignore[name-defined,misc]
+    """A bearer token of a staff member; only its SHA-256 hash is stored."""
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
+    """One staff request: who, what, and how it ended."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_created_id", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    token_name: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(16))
+    interface: Mapped[str] = mapped_column(String(8))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(512))
+    query: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[int] = mapped_column(Integer)
+
+
+class Erasure(db.Model):  # type: ignore[name-defined,misc]
+    """A recorded erasure: a keyed hash of the subject, never the subject itself."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_hash: Mapped[str] = mapped_column(String(64), index=True)
+    site: Mapped[str | None] = mapped_column(String(64))
+    receipts: Mapped[int] = mapped_column(Integer)
+    erased_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DailyStat(db.Model):  # type: ignore[name-defined,misc]
+    """Decision counters per site, UTC day and category ('*' holds the day's totals)."""
+
+    __tablename__ = "daily_stats"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    decisions: Mapped[int] = mapped_column(Integer, default=0)
+    granted: Mapped[int] = mapped_column(Integer, default=0)
+    accept_all: Mapped[int] = mapped_column(Integer, default=0)
+    reject_all: Mapped[int] = mapped_column(Integer, default=0)
+    custom: Mapped[int] = mapped_column(Integer, default=0)
+    api: Mapped[int] = mapped_column(Integer, default=0)

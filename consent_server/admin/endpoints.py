@@ -1,0 +1,212 @@
+"""Staff API under /v1/admin: bearer tokens, every request audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..audit import record_request
+from ..erasure import erase_subject, subject_history
+from ..errors import NotFound, ValidationFailed, require_json
+from ..extensions import db
+from ..models import StaffToken
+from ..staff import TokenError, create_token, list_tokens, revoke_token
+from ..stats import daily_stats
+from .auth import SECURITY, authenticate_request, require_role
+from .records import (
+    audit_page,
+    export_response,
+    get_receipt,
+    notice_content,
+    search_page,
+    verify_receipt,
+)
+from .schemas import (
+    AuditPageSchema,
+    ErasureSchema,
+    ExportArgsSchema,
+    PageArgsSchema,
+    ReceiptDetailSchema,
+    ReceiptPageSchema,
+    ReceiptSearchArgsSchema,
+    StaffTokenCreatedSchema,
+    StaffTokenCreateSchema,
+    StaffTokenSchema,
+    StatsArgsSchema,
+    StatsSchema,
+    SubjectArgsSchema,
+    SubjectHistorySchema,
+    is_subject,
+    stats_range,
+)
+
+blp = Blueprint(
+    "admin_api",
+    __name__,
+    url_prefix="/v1/admin",
+    description="Staff API: receipts, subjects, statistics, audit (bearer token)",
+)
+blp.before_request(authenticate_request)
+blp.before_request(require_json)
+blp.after_request(lambda response: record_request(response, "api"))
+
+
+def staff_doc(func: Any) -> Any:
+    """Document the bearer scheme and the auth failures of a staff operation."""
+    func = blp.alt_response(401, response="UNAUTHORIZED")(func)
+    func = blp.alt_response(403, response="FORBIDDEN")(func)
+    return blp.doc(security=SECURITY)(func)
+
+
+def _checked_subject(subject: str) -> str:
+    if not is_subject(subject):
+        raise NotFound("No receipts are recorded for this subject.")
+    return subject
+
+
+@blp.route("/receipts")
+class ReceiptsView(MethodView):
+    @staff_doc
+    @blp.arguments(ReceiptSearchArgsSchema, location="query")
+    @blp.response(200, ReceiptPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search receipts, newest first, a page at a time.
+
+        Pass `next_cursor` back as `cursor` with the same filters for the next page;
+        receipts recorded meanwhile never shift the pages. `since` is inclusive,
+        `until` exclusive.
+        """
+        require_role("auditor")
+        return search_page(args)
+
+
+@blp.route("/receipts/export")
+class ExportView(MethodView):
+    @staff_doc
+    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Every matching receipt, streamed, newest first",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """Export matching receipts as CSV or JSON Lines (same filters as search).
+
+        CSV cells starting with `= + - @`, tab or CR get a leading `'` so that no
+        spreadsheet runs them as formulas.
+        """
+        require_role("auditor")
+        return export_response(args)
+
+
+@blp.route("/receipts/<receipt_id>")
+class ReceiptView(MethodView):
+    @staff_doc
+    @blp.response(200, ReceiptDetailSchema)
+    def get(self, receipt_id: str) -> dict[str, Any]:
+        """One receipt, its verification, and the exact notice the visitor saw."""
+        require_role("auditor")
+        receipt = get_receipt(receipt_id)
+        return {
+            "receipt": receipt,
+            "verification": verify_receipt(receipt),
+            "notice": notice_content(receipt.notice_hash),
+        }
+
+
+@blp.route("/subjects/<subject>")
+class SubjectView(MethodView):
+    @staff_doc
+    @blp.arguments(SubjectArgsSchema, location="query")
+    @blp.response(200, SubjectHistorySchema)
+    def get(self, args: dict[str, Any], subject: str) -> dict[str, Any]:
+        """A subject's full history as portable JSON (GDPR access and portability)."""
+        require_role("auditor")
+        return subject_history(_checked_subject(subject), args.get("site"))
+
+    @staff_doc
+    @blp.arguments(SubjectArgsSchema, location="query")
+    @blp.response(200, ErasureSchema)
+    def delete(self, args: dict[str, Any], subject: str) -> Any:
+        """Erase a subject's personal data (admin; GDPR erasure).
+
+        Its receipts are kept anonymized, so statistics stay right, but no search,
+        lookup or export finds the subject, its IP prefix or user agent again. The
+        erasure is recorded with a keyed hash of the subject.
+        """
+        staff = require_role("admin")
+        g.audit_redact = subject
+        return erase_subject(_checked_subject(subject), staff.name, args.get("site"))
+
+
+@blp.route("/stats")
+class StatsView(MethodView):
+    @staff_doc
+    @blp.arguments(StatsArgsSchema, location="query")
+    @blp.response(200, StatsSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Decisions per UTC day and category: granted, opt-in rate, method shares.
+
+        `since` is the first day, `until` the day after the last (default: the last
+        30 days).
+        """
+        require_role("auditor")
+        since, until = stats_range(args)
+        return daily_stats(args.get("site"), since, until)
+
+
+@blp.route("/audit")
+class AuditView(MethodView):
+    @staff_doc
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, AuditPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The audit log of staff requests, newest first (admin)."""
+        require_role("admin")
+        return audit_page(args)
+
+
+@blp.route("/tokens")
+class TokensView(MethodView):
+    @staff_doc
+    @blp.response(200, StaffTokenSchema(many=True))
+    def get(self) -> list[StaffToken]:
+        """List staff tokens, never their secrets (admin)."""
+        require_role("admin")
+        return list_tokens()
+
+    @staff_doc
+    @blp.arguments(StaffTokenCreateSchema)
+    @blp.response(201, StaffTokenCreatedSchema)
+    def post(self, data: dict[str, Any]) -> StaffToken:
+        """Create a staff token; the answer is the only time it is shown (admin)."""
+        require_role("admin")
+        try:
+            row, token = create_token(data["name"], data["role"])
+        except TokenError as exc:
+            raise ValidationFailed(str(exc), {"name": [str(exc)]}) from None
+        row.token = token  # shown in this answer only, never stored
+        return row
+
+
+@blp.route("/tokens/<int:token_id>")
+class TokenView(MethodView):
+    @staff_doc
+    @blp.response(200, StaffTokenSchema)
+    def delete(self, token_id: int) -> StaffToken:
+        """Revoke a staff token (admin)."""
+        require_role("admin")
+        row = db.session.get(StaffToken, token_id)
+        if row is None:
+            raise NotFound("There is no staff token with this id.")
+        revoke_token(row)
+        return row

@@ -1,0 +1,149 @@
+"""Data subject requests (access, erasure) and the retention purge."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import delete, func, select, update
+
+from .audit import redact_subject
+from .errors import NotFound
+from .extensions import db
+from .models import Erasure, Notice, Receipt
+from .sites import Site
+
+ERASED_PREFIX = "erased-"
+
+
+def subject_hash(subject: str, key: str) -> str:
+    """Keyed hash of a subject id: proves an erasure without keeping the id."""
+    return hmac.new(
+        key.encode(), b"erasure:" + subject.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _subject_filter(subject: str, site: str | None) -> Any:
+    clause = Receipt.subject == subject
+    return clause if site is None else clause & (Receipt.site == site)
+
+
+def find_erasure(subject: str, site: str | None = None) -> Erasure | None:
+    """The newest recorded erasure of this subject, under any configured key."""
+    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
+    hashes = [subject_hash(subject, k) for k in keys]
+    stmt = select(Erasure).where(Erasure.subject_hash.in_(hashes))
+    if site is not None:
+        stmt = stmt.where((Erasure.site == site) | Erasure.site.is_(None))
+    return db.session.scalar(stmt.order_by(Erasure.created_at.desc()).limit(1))
+
+
+def _not_found(subject: str, site: str | None) -> NotFound:
+    erasure = find_erasure(subject, site)
+    where = f" on {site!r}" if site else ""
+    if erasure is not None:
+        if has_request_context():
+            g.audit_redact = subject  # asking about an erased subject leaves no trace
+        return NotFound(
+            f"No receipts for this subject{where}: it was erased on "
+            f"{erasure.created_at:%Y-%m-%d %H:%M} UTC."
+        )
+    return NotFound(f"No receipts are recorded for this subject{where}.")
+
+
+def subject_history(subject: str, site: str | None = None) -> dict[str, Any]:
+    """Everything stored about a subject, oldest first, with the notices it saw."""
+    receipts = list(
+        db.session.scalars(
+            select(Receipt)
+            .where(_subject_filter(subject, site))
+            .order_by(Receipt.created_at, Receipt.id)
+        )
+    )
+    if not receipts:
+        raise _not_found(subject, site)
+    hashes = {r.notice_hash for r in receipts}
+    notices = db.session.scalars(select(Notice).where(Notice.hash.in_(hashes)))
+    return {
+        "subject": subject,
+        "exported_at": datetime.now(UTC),
+        "receipts": receipts,
+        "notices": {n.hash: n.content for n in notices},
+    }
+
+
+def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Erasure:
+    """Anonymize a subject's receipts and record the erasure.
+
+    The receipts stay (counted in the statistics, proof that a decision happened)
+    under a random pseudonym, with the network context, idempotency key and token
+    (whose payload names the subject) removed. The audit log loses the id too.
+    """
+    count = db.session.scalar(
+        select(func.count()).select_from(Receipt).where(_subject_filter(subject, site))
+    )
+    if not count:
+        raise _not_found(subject, site)
+    pseudonym = ERASED_PREFIX + secrets.token_hex(16)
+    db.session.execute(
+        update(Receipt)
+        .where(_subject_filter(subject, site))
+        .values(
+            subject=pseudonym,
+            origin=None,
+            user_agent=None,
+            ip_prefix=None,
+            idempotency_key=None,
+            token=None,
+        )
+    )
+    redact_subject(subject)
+    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
+    erasure = Erasure(
+        subject_hash=subject_hash(subject, keys[0]),
+        site=site,
+        receipts=count,
+        erased_by=erased_by,
+    )
+    db.session.add(erasure)
+    db.session.commit()
+    return erasure
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    site: str
+    retention_days: int
+    cutoff: datetime
+    receipts: int
+
+
+def purge_expired(
+    sites: dict[str, Site], dry_run: bool = False, now: datetime | None = None
+) -> list[PurgeResult]:
+    """Delete (or with ``dry_run`` count) receipts older than each site's retention."""
+    now = now or datetime.now(UTC)
+    results = []
+    for site in sites.values():
+        days = int(site.config["retention_days"])
+        cutoff = now - timedelta(days=days)
+        where = (Receipt.site == site.id) & (Receipt.created_at < cutoff)
+        if dry_run:
+            n = db.session.scalar(
+                select(func.count()).select_from(Receipt).where(where)
+            )
+        else:
+            # Newer receipts pointing at a purged one keep a NULL 'previous'.
+            deleted: Any = db.session.execute(delete(Receipt).where(where))
+            n = deleted.rowcount
+        results.append(PurgeResult(site.id, days, cutoff, int(n or 0)))
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return results

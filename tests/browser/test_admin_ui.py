@@ -16,7 +16,6 @@ from consent_server.staff import create_token
 from .conftest import LiveServer
 
 # pytest 9 deprecates pytest-base-url's session fixture style; not ours to fix here.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 
 SUBJECT = "visitor-erase-1"
 KEEP = "visitor-keep-2"

@@ -9,8 +9,6 @@ from playwright.sync_api import Page, expect
 
 from .conftest import CONSENTS_POST, LiveServer
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
-
 
 def test_demo_runs_gated_scripts_only_after_accept_and_updates_live_view(
     page: Page, live_server: LiveServer

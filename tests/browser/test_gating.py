@@ -18,7 +18,6 @@ from .conftest import (
     ran,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 
 GATED = "/test-pages/gated.html"
 GATED_FILES = (

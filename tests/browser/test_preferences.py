@@ -11,7 +11,6 @@ from playwright.sync_api import Page, expect
 
 from .conftest import LiveServer, decide_and_confirm, ran
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 
 GATED = "/test-pages/gated.html"
 PLAIN = "/test-pages/plain.html"

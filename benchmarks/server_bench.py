@@ -24,9 +24,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -70,10 +71,14 @@ def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
     proc = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
-            "-w", "2",
-            "-k", "sync",
-            "-b", f"127.0.0.1:{port}",
-            "--log-level", "warning",
+            "-w",
+            "2",
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
             app_spec,
         ],
         cwd=cwd,
@@ -88,17 +93,30 @@ def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
-def wrk(url: str, method: str, body: str | None, args: argparse.Namespace) -> dict[str, Any]:
+def wrk(
+    url: str, method: str, body: str | None, args: argparse.Namespace
+) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(LUA.format(method=method, body=json.dumps(body) if body else "nil"))
         script = fh.name
     try:
         out = subprocess.run(
             [
-                "wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.duration}s",
-                "--latency", "-s", script, url,
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(args.connections),
+                "-d",
+                f"{args.duration}s",
+                "--latency",
+                "-s",
+                script,
+                url,
             ],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(script)
@@ -110,7 +128,9 @@ def wrk(url: str, method: str, body: str | None, args: argparse.Namespace) -> di
 
 def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
     req = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(req, timeout=10) as rv:
         data: dict[str, Any] = json.load(rv)
@@ -127,7 +147,9 @@ def prepare_postgres(url: str) -> None:
     engine.dispose()
 
 
-def bench_database(label: str, db_url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+def bench_database(
+    label: str, db_url: str, args: argparse.Namespace
+) -> list[dict[str, Any]]:
     env = {
         "CONSENT_DATABASE_URL": db_url,
         "CONSENT_SECRET_KEYS": KEY,
@@ -136,27 +158,69 @@ def bench_database(label: str, db_url: str, args: argparse.Namespace) -> list[di
     }
     subprocess.run(
         [str(BIN / "flask"), "--app", "consent_server", "db", "upgrade"],
-        cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
     )
     rows = []
     with gunicorn("consent_server:create_app()", env, ROOT) as base:
         with urllib.request.urlopen(base + "/v1/sites/default/notice") as rv:
             notice = json.load(rv)["notice"]
-        decision = {"notice": notice, "choices": {"persistent": True, "third_party": False}}
+        decision = {
+            "notice": notice,
+            "choices": {"persistent": True, "third_party": False},
+        }
         first = post_json(base + "/v1/sites/default/consents", decision)
         subject = first["receipt"]["subject"]
         if label == "sqlite":  # verify and lookup read no more than one database
-            rows.append(("verify", wrk(base + "/v1/receipts/verify", "POST",
-                                       json.dumps({"token": first["token"]}), args)))
-            rows.append(("lookup", wrk(
-                base + f"/v1/sites/default/consents/{subject}?category=persistent",
-                "GET", None, args)))
+            rows.append(
+                (
+                    "verify",
+                    wrk(
+                        base + "/v1/receipts/verify",
+                        "POST",
+                        json.dumps({"token": first["token"]}),
+                        args,
+                    ),
+                )
+            )
+            rows.append(
+                (
+                    "lookup",
+                    wrk(
+                        base
+                        + f"/v1/sites/default/consents/{subject}?category=persistent",
+                        "GET",
+                        None,
+                        args,
+                    ),
+                )
+            )
         else:
-            rows.append(("lookup", wrk(
-                base + f"/v1/sites/default/consents/{subject}?category=persistent",
-                "GET", None, args)))
-        rows.append(("record", wrk(base + "/v1/sites/default/consents", "POST",
-                                   json.dumps(decision), args)))
+            rows.append(
+                (
+                    "lookup",
+                    wrk(
+                        base
+                        + f"/v1/sites/default/consents/{subject}?category=persistent",
+                        "GET",
+                        None,
+                        args,
+                    ),
+                )
+            )
+        rows.append(
+            (
+                "record",
+                wrk(
+                    base + "/v1/sites/default/consents",
+                    "POST",
+                    json.dumps(decision),
+                    args,
+                ),
+            )
+        )
     return [{"name": f"{name} ({label})", **r} for name, r in rows]
 
 
@@ -168,7 +232,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
-        "--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench",
+        "--pg-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/bench",
         help="an empty database the benchmark may wipe ('' to skip PostgreSQL)",
     )
     args = parser.parse_args()
@@ -183,24 +248,39 @@ def main() -> int:
         results += bench_database("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
     if args.pg_url:
         subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "CREATE DATABASE bench"],
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-c",
+                "CREATE DATABASE bench",
+            ],
             capture_output=True,
         )
         prepare_postgres(args.pg_url)
         results += bench_database("postgresql", args.pg_url, args)
 
-    print(f"\n{'endpoint':24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-          f"{'ratio':>6} {'target':>7}")
-    print(f"{'ceiling (minimal Flask)':24} {ceiling['rps']:9.0f} {ceiling['p50']:8.2f} "
-          f"{ceiling['p99']:8.2f} {ceiling['errors']:7d} {1:6.2f}")
+    print(
+        f"\n{'endpoint':24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'ratio':>6} {'target':>7}"
+    )
+    print(
+        f"{'ceiling (minimal Flask)':24} {ceiling['rps']:9.0f} {ceiling['p50']:8.2f} "
+        f"{ceiling['p99']:8.2f} {ceiling['errors']:7d} {1:6.2f}"
+    )
     ok = True
     for r in results:
         ratio = r["rps"] / ceiling["rps"]
         target = TARGETS[r["name"].split()[0]]
         passed = ratio >= target and r["errors"] == 0 and r["p99"] < 50
         ok &= passed
-        print(f"{r['name']:24} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} "
-              f"{r['errors']:7d} {ratio:6.2f} {target:>6.2f}{'' if passed else '  MISSED'}")
+        verdict = "" if passed else "  MISSED"
+        print(
+            f"{r['name']:24} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} "
+            f"{r['errors']:7d} {ratio:6.2f} {target:>6.2f}{verdict}"
+        )
     return 0 if ok else 1
 
 

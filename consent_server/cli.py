@@ -30,7 +30,9 @@ def key_status() -> None:
     keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
     click.echo(f"{len(keys)} signing key(s); tokens are signed with the first.")
     if current_app.config["CONSENT_ENV"] != "production":
-        click.echo("CONSENT_ENV is not 'production': a missing key falls back to a dev key.")
+        click.echo(
+            "CONSENT_ENV is not 'production': a missing key falls back to a dev key."
+        )
 
 
 # --- Staff tokens and retention (issue 4) ------------------------------------------

@@ -142,7 +142,10 @@ DEFAULT_SITE: dict[str, Any] = {
                 }
             ],
             "third_parties": [
-                {"name": "Google Analytics", "url": "https://policies.google.com/privacy"}
+                {
+                    "name": "Google Analytics",
+                    "url": "https://policies.google.com/privacy",
+                }
             ],
             "consent_mode": [
                 "analytics_storage",

@@ -176,7 +176,9 @@ class ProblemApi(Api):  # type: ignore[misc]
             for messages in errors.values():
                 flat.update(messages if isinstance(messages, dict) else {"_": messages})
             errors = flat
-        detail = data.get("message") or _FRIENDLY_DETAIL.get(status) or error.description
+        detail = (
+            data.get("message") or _FRIENDLY_DETAIL.get(status) or error.description
+        )
         headers = dict(data.get("headers") or {})
         if status == 405 and error.get_response().headers.get("Allow"):
             headers["Allow"] = error.get_response().headers["Allow"]

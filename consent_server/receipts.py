@@ -182,7 +182,9 @@ def record_decision(
     now = datetime.now(UTC)
     optional_granted = any(v for c, v in choices.items() if c not in site.required_ids)
     notice = site.notices[notice_lang]
-    days = notice["validity_days"] if optional_granted else notice["refusal_validity_days"]
+    days = (
+        notice["validity_days"] if optional_granted else notice["refusal_validity_days"]
+    )
     expires_at = now + timedelta(days=days)
     receipt_id = data.get("id") or str(uuid.uuid4())
     receipt = Receipt(

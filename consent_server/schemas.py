@@ -20,7 +20,9 @@ CATEGORY_ID_RE = r"^[a-z][a-z0-9_]{0,31}$"
 LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
 # A subject is the banner's random UUID or a site's own pseudonymous id.
 SUBJECT_RE = r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$"
-UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+UUID_RE = (
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 SHA256_RE = r"^[0-9a-f]{64}$"
 COOKIE_NAME_RE = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$"
 DOMAIN_RE = r"^\.?[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*$"
@@ -75,7 +77,9 @@ class CookieSchema(Schema):
     )
     provider = fields.String(validate=_short, load_default=None)
     duration = fields.String(validate=_short, load_default=None)
-    party = fields.String(validate=validate.OneOf(("first", "third")), load_default="first")
+    party = fields.String(
+        validate=validate.OneOf(("first", "third")), load_default="first"
+    )
     description = fields.String(validate=_text, load_default=None)
 
     @validates_schema
@@ -118,7 +122,9 @@ class ControllerSchema(Schema):
 
 
 class SiteCookieSchema(Schema):
-    name = fields.String(load_default="consent", validate=validate.Regexp(COOKIE_NAME_RE))
+    name = fields.String(
+        load_default="consent", validate=validate.Regexp(COOKIE_NAME_RE)
+    )
     domain = fields.String(load_default=None, validate=validate.Regexp(DOMAIN_RE))
 
 
@@ -157,7 +163,9 @@ class SiteConfigSchema(Schema):
     texts = fields.Dict(
         keys=fields.String(validate=validate.Regexp(LANGUAGE_RE)),
         values=fields.Dict(
-            keys=fields.String(validate=validate.Regexp(r"^[A-Za-z][A-Za-z0-9]{0,40}$")),
+            keys=fields.String(
+                validate=validate.Regexp(r"^[A-Za-z][A-Za-z0-9]{0,40}$")
+            ),
             values=fields.String(validate=_text),
         ),
         load_default=dict,
@@ -214,7 +222,9 @@ class SiteConfigSchema(Schema):
 class ProblemSchema(Schema):
     """RFC 9457 problem details."""
 
-    type = fields.String(required=True, metadata={"description": "URI of the problem type"})
+    type = fields.String(
+        required=True, metadata={"description": "URI of the problem type"}
+    )
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
@@ -252,7 +262,9 @@ class NoticeSchema(Schema):
     """The notice a visitor sees: one site's categories and texts in one language."""
 
     site = fields.String()
-    notice = fields.String(metadata={"description": "SHA-256 of the notice's canonical JSON"})
+    notice = fields.String(
+        metadata={"description": "SHA-256 of the notice's canonical JSON"}
+    )
     language = fields.String()
     languages = fields.List(fields.String())
     policy_version = fields.String()
@@ -279,7 +291,9 @@ class ConsentCreateSchema(Schema):
 
     id = fields.String(
         validate=validate.Regexp(UUID_RE, error="Must be a UUID."),
-        metadata={"description": "Client-made receipt id; a retry with it is idempotent"},
+        metadata={
+            "description": "Client-made receipt id; a retry with it is idempotent"
+        },
     )
     subject = fields.String(
         validate=validate.Regexp(
@@ -331,7 +345,9 @@ class ReceiptSchema(Schema):
 
 class ConsentCreatedSchema(Schema):
     receipt = fields.Nested(ReceiptSchema)
-    token = fields.String(metadata={"description": "Signed token for the consent cookie"})
+    token = fields.String(
+        metadata={"description": "Signed token for the consent cookie"}
+    )
 
 
 class ConsentQueryArgsSchema(Schema):
@@ -345,7 +361,9 @@ class ConsentLookupSchema(Schema):
         metadata={"description": "Not expired and made under the current policy"}
     )
     granted = fields.Boolean(
-        metadata={"description": "Only with ?category=: whether it is granted and valid"}
+        metadata={
+            "description": "Only with ?category=: whether it is granted and valid"
+        }
     )
 
 

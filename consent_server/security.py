@@ -37,9 +37,11 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-def cors_resources(sites: dict[str, Site]) -> dict[str, dict[str, Any]]:
+def cors_resources(
+    sites: dict[str, Site],
+) -> dict[str | re.Pattern[str], dict[str, Any]]:
     """One flask-cors resource per site, each with that site's origins only."""
-    resources: dict[str, dict[str, Any]] = {}
+    resources: dict[str | re.Pattern[str], dict[str, Any]] = {}
     for site in sites.values():
         origins = site.config["allowed_origins"]
         if origins:

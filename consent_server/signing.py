@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import (
+    BadData,
+    BadSignature,
+    SignatureExpired,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 from itsdangerous.encoding import base64_encode
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
@@ -136,3 +142,28 @@ def read_receipt(
     if claims.expires_at <= (now or datetime.now(UTC)):
         raise TokenInvalid("expired", claims)
     return claims
+
+
+def _purpose_serializer(secret_keys: list[str], purpose: str) -> URLSafeSerializer:
+    return URLSafeSerializer(
+        list(reversed(secret_keys)),
+        salt=f"consent-{purpose}-v1",
+        signer_kwargs={"digest_method": hashlib.sha256},
+    )
+
+
+def sign_value(secret_keys: list[str], purpose: str, value: Any) -> str:
+    """Sign any JSON value for one purpose (page cursors, ...); not a consent token."""
+    token: str = _purpose_serializer(secret_keys, purpose).dumps(value)
+    return token
+
+
+def read_value(secret_keys: list[str], purpose: str, token: str) -> Any:
+    """The value ``sign_value`` signed for this purpose.
+
+    :raises TokenInvalid: ``bad_signature`` when forged, damaged or of another purpose.
+    """
+    try:
+        return _purpose_serializer(secret_keys, purpose).loads(token)
+    except (BadData, UnicodeError, ValueError) as exc:
+        raise TokenInvalid("bad_signature") from exc

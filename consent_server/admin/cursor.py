@@ -12,20 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeSerializer
 
 from ..errors import ValidationFailed
+from ..signing import TokenInvalid, read_value, sign_value
 
-_SALT = "consent-admin-cursor-v1:"
 
-
-def _serializer(kind: str) -> URLSafeSerializer:
+def _keys() -> list[str]:
     keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
-    return URLSafeSerializer(
-        list(reversed(keys)),
-        salt=_SALT + kind,
-        signer_kwargs={"digest_method": hashlib.sha256},
-    )
+    return keys
 
 
 def fingerprint(filters: dict[str, Any]) -> str:
@@ -41,10 +35,11 @@ def fingerprint(filters: dict[str, Any]) -> str:
 def make_cursor(
     kind: str, filters: dict[str, Any], created_at: datetime, row_id: Any
 ) -> str:
-    token: str = _serializer(kind).dumps(
-        [created_at.isoformat(), row_id, fingerprint(filters)]
+    return sign_value(
+        _keys(),
+        f"cursor-{kind}",
+        [created_at.isoformat(), row_id, fingerprint(filters)],
     )
-    return token
 
 
 def read_cursor(
@@ -55,11 +50,11 @@ def read_cursor(
     :raises ValidationFailed: forged, damaged, or made for another list or filters.
     """
     try:
-        created, row_id, digest = _serializer(kind).loads(cursor)
+        created, row_id, digest = read_value(_keys(), f"cursor-{kind}", cursor)
         position = datetime.fromisoformat(created)
         if not isinstance(row_id, str | int) or isinstance(row_id, bool):
             raise TypeError(row_id)
-    except (BadData, ValueError, TypeError):
+    except (TokenInvalid, ValueError, TypeError):
         raise ValidationFailed(
             "The cursor is not one this server made.",
             {"cursor": ["Invalid cursor; start again without one."]},

@@ -122,7 +122,8 @@ class BannerView(MethodView):
         response.headers["Cache-Control"] = CACHE_CONTROL
         # Loaded as a classic script by other origins' pages.
         response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-        return response.make_conditional(request)
+        response.make_conditional(request)
+        return response
 
 
 @blp.route("/<site>/banner.js.map")
@@ -141,4 +142,5 @@ class BannerMapView(MethodView):
         response.set_etag(etag)
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-        return response.make_conditional(request)
+        response.make_conditional(request)
+        return response

@@ -59,7 +59,6 @@ def _request_context() -> RequestContext:
     )
 
 
-
 @blp.route("")
 class ConsentsView(MethodView):
     decorators = [limiter.limit(_record_limit, methods=["POST"])]

@@ -1,8 +1,5 @@
 """Staff API: tokens (CLI and API), authentication, roles, audit log, OpenAPI."""
 
-# Fixtures come from admin_fixtures by import (see its docstring): F811 is expected.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
@@ -14,7 +11,7 @@ from consent_server.extensions import db
 from consent_server.models import StaffToken
 from consent_server.staff import hash_token
 
-from .admin_fixtures import admin, auditor, bearer, tokens  # noqa: F401
+from .admin_fixtures import bearer
 
 PROBLEM = "application/problem+json"
 ROUTES = [

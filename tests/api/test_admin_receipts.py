@@ -1,8 +1,5 @@
 """Staff API: receipt search, filters, pagination, one receipt, export."""
 
-# Fixtures come from admin_fixtures by import (see its docstring): F811 is expected.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import csv
@@ -17,7 +14,7 @@ from flask.testing import FlaskClient
 from consent_server.extensions import db
 from consent_server.models import Receipt
 
-from .admin_fixtures import admin, at, auditor, corpus, make_receipt, tokens  # noqa: F401
+from .admin_fixtures import at
 
 PROBLEM = "application/problem+json"
 

@@ -1,8 +1,5 @@
 """Staff API: opt-in statistics per day and category."""
 
-# Fixtures come from admin_fixtures by import (see its docstring): F811 is expected.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +9,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent_server.stats import rebuild_counters
-
-from .admin_fixtures import admin, at, auditor, corpus, make_receipt, tokens  # noqa: F401
 
 PROBLEM = "application/problem+json"
 

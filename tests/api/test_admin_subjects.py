@@ -1,8 +1,5 @@
 """Staff API: subject history (access, portability), erasure, retention purge."""
 
-# Fixtures come from admin_fixtures by import (see its docstring): F811 is expected.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import json
@@ -16,8 +13,6 @@ from sqlalchemy import func, select
 
 from consent_server.extensions import db
 from consent_server.models import AuditEntry, Erasure, Receipt
-
-from .admin_fixtures import admin, auditor, make_receipt, tokens  # noqa: F401
 
 PROBLEM = "application/problem+json"
 SUBJECT = "user:erase-me@example"

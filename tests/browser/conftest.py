@@ -95,7 +95,9 @@ def live_config(tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_live_server(tmp_path: Path) -> Iterator[Callable[[dict[str, Any]], LiveServer]]:
+def make_live_server(
+    tmp_path: Path,
+) -> Iterator[Callable[[dict[str, Any]], LiveServer]]:
     started: list[LiveServer] = []
 
     def _make(config: dict[str, Any]) -> LiveServer:
@@ -116,7 +118,8 @@ def make_live_server(tmp_path: Path) -> Iterator[Callable[[dict[str, Any]], Live
 
 @pytest.fixture
 def live_server(
-    make_live_server: Callable[[dict[str, Any]], LiveServer], live_config: dict[str, Any]
+    make_live_server: Callable[[dict[str, Any]], LiveServer],
+    live_config: dict[str, Any],
 ) -> LiveServer:
     return make_live_server(live_config)
 

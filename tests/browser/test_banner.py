@@ -20,7 +20,6 @@ from .conftest import (
     write_site_file,
 )
 
-
 GATED = "/test-pages/gated.html"
 PLAIN = "/test-pages/plain.html"
 

@@ -18,7 +18,6 @@ from .conftest import (
     ran,
 )
 
-
 GATED = "/test-pages/gated.html"
 GATED_FILES = (
     "/test-pages/js/third_party.js",

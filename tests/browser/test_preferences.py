@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from .conftest import LiveServer, decide_and_confirm, ran
-
 
 GATED = "/test-pages/gated.html"
 PLAIN = "/test-pages/plain.html"

@@ -53,22 +53,35 @@ def _rows(
     return sorted(rows, key=lambda r: r["category"])
 
 
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert_statement(dialect: str) -> Any:
+    """``INSERT .. ON CONFLICT DO UPDATE`` adding to the counters, built once.
+
+    Executed with a list of rows (executemany), the SQL is compiled once per process
+    instead of once per decision as a multi-row VALUES would be.
+    """
+    if dialect not in _UPSERTS:
+        insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
+            dialect
+        )
+        if insert is None:
+            raise RuntimeError(
+                f"statistics counters need SQLite or PostgreSQL, not {dialect}"
+            )
+        table = DailyStat.__table__
+        stmt = insert(table)
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["site", "day", "category"],
+            set_={c: table.c[c] + getattr(stmt.excluded, c) for c in _COUNTERS},
+        )
+    return _UPSERTS[dialect]
+
+
 def _upsert(rows: list[dict[str, Any]]) -> None:
     dialect = db.session.get_bind().dialect.name
-    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
-        dialect
-    )
-    if insert is None:
-        raise RuntimeError(
-            f"statistics counters need SQLite or PostgreSQL, not {dialect}"
-        )
-    stmt = insert(DailyStat).values(rows)
-    table = DailyStat.__table__
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["site", "day", "category"],
-        set_={c: table.c[c] + getattr(stmt.excluded, c) for c in _COUNTERS},
-    )
-    db.session.execute(stmt)
+    db.session.execute(_upsert_statement(dialect), rows)
 
 
 def count_decision(receipt: Receipt) -> None:

@@ -66,15 +66,20 @@ def wait_ready(url: str, timeout: float = 30) -> None:
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
+def gunicorn(
+    app_spec: str, env: dict[str, str], cwd: Path, threads: int = 1
+) -> Iterator[str]:
     port = free_port()
+    # One thread: sync workers. More: gthread workers, which overlap database waits.
+    worker = (
+        ["-k", "sync"] if threads == 1 else ["-k", "gthread", "--threads", str(threads)]
+    )
     proc = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
             "-w",
             "2",
-            "-k",
-            "sync",
+            *worker,
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -164,7 +169,7 @@ def bench_database(
         capture_output=True,
     )
     rows = []
-    with gunicorn("consent_server:create_app()", env, ROOT) as base:
+    with gunicorn("consent_server:create_app()", env, ROOT, args.threads) as base:
         with urllib.request.urlopen(base + "/v1/sites/default/notice") as rv:
             notice = json.load(rv)["notice"]
         decision = {
@@ -173,54 +178,17 @@ def bench_database(
         }
         first = post_json(base + "/v1/sites/default/consents", decision)
         subject = first["receipt"]["subject"]
-        if label == "sqlite":  # verify and lookup read no more than one database
-            rows.append(
-                (
-                    "verify",
-                    wrk(
-                        base + "/v1/receipts/verify",
-                        "POST",
-                        json.dumps({"token": first["token"]}),
-                        args,
-                    ),
-                )
-            )
-            rows.append(
-                (
-                    "lookup",
-                    wrk(
-                        base
-                        + f"/v1/sites/default/consents/{subject}?category=persistent",
-                        "GET",
-                        None,
-                        args,
-                    ),
-                )
-            )
-        else:
-            rows.append(
-                (
-                    "lookup",
-                    wrk(
-                        base
-                        + f"/v1/sites/default/consents/{subject}?category=persistent",
-                        "GET",
-                        None,
-                        args,
-                    ),
-                )
-            )
-        rows.append(
-            (
-                "record",
-                wrk(
-                    base + "/v1/sites/default/consents",
-                    "POST",
-                    json.dumps(decision),
-                    args,
-                ),
-            )
-        )
+        lookup = f"/v1/sites/default/consents/{subject}?category=persistent"
+        loads = {
+            "verify": ("/v1/receipts/verify", "POST", {"token": first["token"]}),
+            "lookup": (lookup, "GET", None),
+            "record": ("/v1/sites/default/consents", "POST", decision),
+        }
+        for name, (path, method, body) in loads.items():
+            if args.only and name != args.only:
+                continue
+            payload = json.dumps(body) if body is not None else None
+            rows.append((name, wrk(base + path, method, payload, args)))
     return [{"name": f"{name} ({label})", **r} for name, r in rows]
 
 
@@ -232,6 +200,16 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (1: sync workers; more: gthread), both apps",
+    )
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--only", choices=sorted(TARGETS), help="measure one endpoint (and the ceiling)"
+    )
+    parser.add_argument(
         "--pg-url",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/bench",
         help="an empty database the benchmark may wipe ('' to skip PostgreSQL)",
@@ -241,11 +219,12 @@ def main() -> int:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
 
-    with gunicorn("ceiling_app:app", {}, ROOT / "benchmarks") as base:
+    with gunicorn("ceiling_app:app", {}, ROOT / "benchmarks", args.threads) as base:
         ceiling = wrk(base + "/ping", "GET", None, args)
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results += bench_database("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            results += bench_database("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
     if args.pg_url:
         subprocess.run(
             [

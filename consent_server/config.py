@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
     "SQLALCHEMY_DATABASE_URI": None,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "API_TITLE": "Consent service",
     "API_VERSION": "1.0.0",
     "OPENAPI_VERSION": "3.0.3",

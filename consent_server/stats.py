@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -53,16 +53,18 @@ def _rows(
     return sorted(rows, key=lambda r: r["category"])
 
 
-_UPSERTS: dict[str, Any] = {}
+_UPSERTS: dict[tuple[str, int], Any] = {}
+_COLUMNS = ("site", "day", "category", *_COUNTERS)
 
 
-def _upsert_statement(dialect: str) -> Any:
+def _upsert_statement(dialect: str, n_rows: int) -> Any:
     """``INSERT .. ON CONFLICT DO UPDATE`` adding to the counters, built once.
 
-    Executed with a list of rows (executemany), the SQL is compiled once per process
-    instead of once per decision as a multi-row VALUES would be.
+    ``n_rows`` 0: plain parameters, for executemany. More: a multi-row VALUES with
+    named parameters, so one decision's counters cost one round trip.
     """
-    if dialect not in _UPSERTS:
+    key = (dialect, n_rows)
+    if key not in _UPSERTS:
         insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
             dialect
         )
@@ -72,16 +74,26 @@ def _upsert_statement(dialect: str) -> Any:
             )
         table = DailyStat.__table__
         stmt = insert(table)
-        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+        if n_rows:
+            stmt = stmt.values(
+                [{c: bindparam(f"{c}_{i}") for c in _COLUMNS} for i in range(n_rows)]
+            )
+        _UPSERTS[key] = stmt.on_conflict_do_update(
             index_elements=["site", "day", "category"],
             set_={c: table.c[c] + getattr(stmt.excluded, c) for c in _COUNTERS},
         )
-    return _UPSERTS[dialect]
+    return _UPSERTS[key]
 
 
 def _upsert(rows: list[dict[str, Any]]) -> None:
     dialect = db.session.get_bind().dialect.name
-    db.session.execute(_upsert_statement(dialect), rows)
+    if dialect == "sqlite":
+        # In-process: round trips cost nothing, and server_bench measured
+        # executemany ~20% faster than one multi-row statement on SQLite.
+        db.session.execute(_upsert_statement(dialect, 0), rows)
+        return
+    params = {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in _COLUMNS}
+    db.session.execute(_upsert_statement(dialect, len(rows)), params)
 
 
 def count_decision(receipt: Receipt) -> None:

@@ -7,6 +7,7 @@ compressed, so the banner can read it with a base64 decode and no key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,6 +72,12 @@ class TokenInvalid(Exception):
 
 
 def _serializer(secret_keys: list[str]) -> URLSafeTimedSerializer:
+    return _cached_serializer(tuple(secret_keys))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_serializer(secret_keys: tuple[str, ...]) -> URLSafeTimedSerializer:
+    """One serializer per key set: building one per request showed in profiles."""
     if not secret_keys:
         raise ValueError("at least one secret key is needed")
     # Configured newest first; itsdangerous wants oldest to newest and signs with

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     flash,
     g,
@@ -25,7 +26,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -87,6 +88,12 @@ class StaffSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(request.is_secure) or bool(app.config.get("SESSION_COOKIE_SECURE"))
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # The public API never has a staff cookie: skip building a signer per request.
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def register_ui(app: Flask) -> None:

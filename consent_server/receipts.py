@@ -43,6 +43,18 @@ def latest_receipt(site_id: str, subject: str) -> Receipt | None:
     return db.session.scalar(_LATEST, {"site": site_id, "subject": subject})
 
 
+def current_receipt(site_id: str, subject: str) -> Receipt | None:
+    """``latest_receipt`` for a read-only request: one statement, no transaction.
+
+    Autocommit spares PostgreSQL the BEGIN and ROLLBACK round trips around a
+    single SELECT; the pool restores the isolation level when the request ends.
+    SQLite has no round trips to spare, and switching its level costs a PRAGMA.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return latest_receipt(site_id, subject)
+
+
 def secret_keys() -> list[str]:
     keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
     return keys

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from ..context import gpc_signal, page_origin, reduce_user_agent, truncate_ip
 from ..errors import NotFound, ValidationFailed, require_json
 from ..extensions import limiter
-from ..receipts import RequestContext, is_valid, latest_receipt, record_decision
+from ..receipts import RequestContext, current_receipt, is_valid, record_decision
 from ..schemas import (
     SUBJECT_RE,
     ConsentCreatedSchema,
@@ -108,7 +108,7 @@ class ConsentView(MethodView):
                 "Unknown category.",
                 {"category": [f"This site has {site_obj.category_ids}."]},
             )
-        receipt = latest_receipt(site_obj.id, subject)
+        receipt = current_receipt(site_obj.id, subject)
         if receipt is None:
             raise NotFound(f"No decision is recorded for this subject on {site!r}.")
         valid = is_valid(site_obj, receipt)

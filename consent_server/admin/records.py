@@ -44,28 +44,13 @@ FIELDS = (
     "banner_build",
     "token",
 )
+# CSV has no nested values: ``choices`` becomes the granted and denied lists.
+_CHOICES_AT = FIELDS.index("choices")
 CSV_FIELDS = (
-    "id",
-    "site",
-    "subject",
-    "created_at",
-    "expires_at",
-    "action",
-    "method",
-    "layer",
+    *FIELDS[:_CHOICES_AT],
     "granted",
     "denied",
-    "policy_version",
-    "notice",
-    "language",
-    "jurisdiction",
-    "gpc",
-    "previous",
-    "origin",
-    "user_agent",
-    "ip_prefix",
-    "banner_build",
-    "token",
+    *FIELDS[_CHOICES_AT + 1 :],
 )
 # Spreadsheets run cells that start with these as formulas (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -94,7 +94,18 @@ def site_script_config(site: Site, build: str) -> dict[str, object]:
 
 
 def build_banner(site: Site) -> BuiltBanner:
+    """The served script, built once per site and bundle (it is on every page view)."""
     bundle, build = _bundle()
+    cache: dict[tuple[str, str], BuiltBanner] = current_app.extensions.setdefault(
+        "consent_banners", {}
+    )
+    key = (site.id, build)
+    if key not in cache:
+        cache[key] = _build_banner(site, bundle, build)
+    return cache[key]
+
+
+def _build_banner(site: Site, bundle: bytes, build: str) -> BuiltBanner:
     config = json.dumps(site_script_config(site, build), separators=(",", ":"))
     # Safe inside any script context: no "</script>", no JS line separators.
     config = (
@@ -104,6 +115,17 @@ def build_banner(site: Site) -> BuiltBanner:
     )
     body = f"self.__consentSite={config};\n".encode() + bundle
     return BuiltBanner(body, hashlib.sha256(body).hexdigest()[:32])
+
+
+def _cacheable(body: bytes, etag: str, mimetype: str) -> Response:
+    """A public, ETag-validated answer (304 on a matching If-None-Match)."""
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    # Loaded as a classic script (and its map) by other origins' pages.
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.make_conditional(request)
+    return response
 
 
 @blp.route("/<site>/banner.js")
@@ -117,13 +139,7 @@ class BannerView(MethodView):
     def get(self, site: str) -> Response:
         """The banner script for a site, with its notice inlined; ETag-cacheable."""
         built = build_banner(get_site(site))
-        response = Response(built.body, mimetype="text/javascript")
-        response.set_etag(built.etag)
-        response.headers["Cache-Control"] = CACHE_CONTROL
-        # Loaded as a classic script by other origins' pages.
-        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-        response.make_conditional(request)
-        return response
+        return _cacheable(built.body, built.etag, "text/javascript")
 
 
 @blp.route("/<site>/banner.js.map")
@@ -138,9 +154,4 @@ class BannerMapView(MethodView):
         """The banner's source map, lined up with the served script; ETag-cacheable."""
         get_site(site)  # 404 for an unknown site, like the script itself
         body, etag = _source_map()
-        response = Response(body, mimetype="application/json")
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = CACHE_CONTROL
-        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-        response.make_conditional(request)
-        return response
+        return _cacheable(body, etag, "application/json")

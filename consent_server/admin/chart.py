@@ -29,8 +29,14 @@ class Chart:
     plot: tuple[int, int, int, int]
 
 
-def opt_in_chart(stats: dict[str, Any]) -> Chart | None:
-    """Coordinates for one line per category: opt-in rate (0-100 %) per day."""
+def opt_in_chart(
+    stats: dict[str, Any], always_on: frozenset[str] = frozenset()
+) -> Chart | None:
+    """Coordinates for one line per category: opt-in rate (0-100 %) per day.
+
+    ``always_on`` categories (required ones) are left out: a flat 100 % line says
+    nothing and hides the optional category drawn under it.
+    """
     days = [d for d in stats["days"] if d.get("categories")]
     if not days:
         return None
@@ -48,7 +54,7 @@ def opt_in_chart(stats: dict[str, Any]) -> Chart | None:
     def y(rate: float) -> float:
         return round(TOP + plot_h * (1 - rate), 1)
 
-    categories = sorted({c for d in days for c in d["categories"]})
+    categories = sorted({c for d in days for c in d["categories"]} - always_on)
     series = []
     for index, cat in enumerate(categories):
         points = []

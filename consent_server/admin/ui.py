@@ -394,7 +394,7 @@ def stats() -> Response:
     if not errors:
         since, until = stats_range(args)
         data = daily_stats(args.get("site"), since, until)
-        chart = opt_in_chart(data)
+        chart = opt_in_chart(data, _required_categories(args.get("site")))
     return _render(
         "admin/stats.html",
         status=422 if errors else 200,
@@ -404,6 +404,17 @@ def stats() -> Response:
         chart=chart,
         sites=sorted(all_sites()),
     )
+
+
+def _required_categories(site_id: str | None) -> frozenset[str]:
+    """Categories required on the chosen site, or on every site that has them."""
+    sites = all_sites()
+    chosen = [sites[site_id]] if site_id in sites else list(sites.values())
+    required = {c for site in chosen for c in site.required_ids}
+    optional = {
+        c for site in chosen for c in site.category_ids if c not in site.required_ids
+    }
+    return frozenset(required - optional)
 
 
 @bp.route("/audit")

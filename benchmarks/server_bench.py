@@ -37,6 +37,32 @@ LUA = """
 wrk.method = "{method}"
 wrk.body = {body}
 wrk.headers["Content-Type"] = "application/json"
+-- Bodies with @ID@/@SUBJECT@ get fresh UUIDs per request, as the banner sends them.
+local template = wrk.body
+local counter = 1
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+end
+function init(args)
+  math.randomseed(os.time() * 100 + (tid or 0))
+end
+local function uuid()
+  return (string.gsub("xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx", "x", function()
+    return string.format("%x", math.random(0, 15))
+  end))
+end
+function request()
+  if template and template:find("@ID@", 1, true) then
+    local id = uuid()
+    local body = template:gsub("@ID@", id):gsub("@SUBJECT@", uuid())
+    local headers = {{}}
+    for k, v in pairs(wrk.headers) do headers[k] = v end
+    headers["Idempotency-Key"] = id
+    return wrk.format(nil, nil, headers, body)
+  end
+  return wrk.request()
+end
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
@@ -182,7 +208,12 @@ def bench_database(
         loads = {
             "verify": ("/v1/receipts/verify", "POST", {"token": first["token"]}),
             "lookup": (lookup, "GET", None),
-            "record": ("/v1/sites/default/consents", "POST", decision),
+            # As the banner sends it: its own receipt id and a subject it made.
+            "record": (
+                "/v1/sites/default/consents",
+                "POST",
+                {**decision, "id": "@ID@", "subject": "@SUBJECT@", "layer": "first"},
+            ),
         }
         for name, (path, method, body) in loads.items():
             if args.only and name != args.only:

@@ -38,6 +38,15 @@ _LATEST = (
 )
 
 
+# What a new decision needs of the one it supersedes: not the whole row.
+_PREVIOUS = (
+    select(Receipt.id, Receipt.choices, Receipt.idempotency_key)
+    .where(Receipt.site == bindparam("site"), Receipt.subject == bindparam("subject"))
+    .order_by(Receipt.created_at.desc(), Receipt.id.desc())
+    .limit(1)
+)
+
+
 def latest_receipt(site_id: str, subject: str) -> Receipt | None:
     """The subject's newest receipt on a site."""
     return db.session.scalar(_LATEST, {"site": site_id, "subject": subject})
@@ -83,11 +92,14 @@ def _checked_choices(site: Site, choices: dict[str, bool]) -> dict[str, bool]:
     }
 
 
-def _action(site: Site, previous: Receipt | None, choices: dict[str, bool]) -> str:
+def _action(
+    site: Site, previous: dict[str, bool] | None, choices: dict[str, bool]
+) -> str:
+    """``grant`` first, ``withdraw`` when every optional grant is taken back."""
     if previous is None:
         return "grant"
     optional = [c for c in site.category_ids if c not in site.required_ids]
-    had_any = any(previous.choices.get(c) for c in optional)
+    had_any = any(previous.get(c) for c in optional)
     has_any = any(choices[c] for c in optional)
     return "withdraw" if had_any and not has_any else "update"
 
@@ -177,12 +189,15 @@ def record_decision(
             {"language": [f"Use one of {site.config['languages']}."]},
         )
     key = idempotency_key or data.get("id")
-    existing = _replay(site, data, key)
-    if existing is not None:
-        return existing
-
-    subject = data.get("subject") or str(uuid.uuid4())
-    previous = latest_receipt(site.id, subject)
+    # A retry is caught by the unique receipt id and key when inserting (below),
+    # so a first decision costs no look-up; nor does a subject made up just now.
+    subject = data.get("subject")
+    previous = (
+        db.session.execute(_PREVIOUS, {"site": site.id, "subject": subject}).first()
+        if subject
+        else None
+    )
+    subject = subject or str(uuid.uuid4())
     if previous is not None and (
         previous.id == data.get("id") or (key and previous.idempotency_key == key)
     ):
@@ -203,7 +218,7 @@ def record_decision(
         id=receipt_id,
         site=site.id,
         subject=subject,
-        action=_action(site, previous, choices),
+        action=_action(site, previous.choices if previous else None, choices),
         method=data["method"],
         layer=data["layer"],
         choices=choices,
@@ -237,7 +252,8 @@ def record_decision(
         db.session.commit()
         current_app.extensions["consent_stored_notices"].add(notice_hash)
     except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its receipt.
+        # An earlier or concurrent try with this id or key is stored: answer with
+        # its receipt (or 409 when the same key came with another decision).
         db.session.rollback()
         existing = _replay(site, data, key)
         if existing is None:

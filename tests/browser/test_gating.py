@@ -212,6 +212,8 @@ def test_decision_applies_offline_and_is_sent_once_later(
     assert failed and receipts() == []
     queued = page.evaluate("JSON.parse(localStorage.getItem('consent:queue:default'))")
     assert len(queued) == 1
+    # The marker cookie that tells a later page to look in localStorage at all.
+    assert "consent_q" in {c["name"] for c in page.context.cookies()}
     receipt_id = queued[0]["body"]["id"]
 
     page.unroute(CONSENTS_POST, fail)
@@ -230,6 +232,7 @@ def test_decision_applies_offline_and_is_sent_once_later(
     assert (
         page.evaluate("JSON.parse(localStorage.getItem('consent:queue:default'))") == []
     )
+    assert "consent_q" not in {c["name"] for c in page.context.cookies()}
     [receipt] = receipts()
     assert receipt.id == receipt_id
     assert receipt.choices == {"session": True, "persistent": True, "third_party": True}

@@ -1,0 +1,64 @@
+"""`pip install .` (not editable) must give a complete server: the wheel's contents."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel_files(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = out.glob("consent_server-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        return set(zf.namelist())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "consent_server/__init__.py",
+        "consent_server/static/banner.js",
+        "consent_server/static/banner.js.map",
+        "consent_server/static/admin/admin.css",
+        "consent_server/migrations/env.py",
+        "consent_server/migrations/alembic.ini",
+        "consent_server/migrations/script.py.mako",
+        "consent_server/templates/admin/base.html",
+        "consent_server/demo/templates/demo/index.html",
+        "consent_server/demo/static/demo.js",
+    ],
+)
+def test_wheel_carries_what_the_server_needs(wheel_files: set[str], path: str) -> None:
+    assert path in wheel_files
+
+
+def test_wheel_carries_every_migration(wheel_files: set[str]) -> None:
+    revisions = {p.name for p in (ROOT / "migrations" / "versions").glob("*.py")}
+    packaged = {
+        Path(p).name
+        for p in wheel_files
+        if p.startswith("consent_server/migrations/versions/")
+    }
+    assert revisions <= packaged

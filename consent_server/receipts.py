@@ -47,6 +47,14 @@ _PREVIOUS = (
 )
 
 
+_INSERT = Receipt.__table__.insert()
+_RECEIPT_COLUMNS = tuple(c.key for c in Receipt.__table__.columns)
+
+
+def _row(receipt: Receipt) -> dict[str, Any]:
+    return {key: getattr(receipt, key) for key in _RECEIPT_COLUMNS}
+
+
 def latest_receipt(site_id: str, subject: str) -> Receipt | None:
     """The subject's newest receipt on a site."""
     return db.session.scalar(_LATEST, {"site": site_id, "subject": subject})
@@ -247,7 +255,8 @@ def record_decision(
     )
     try:
         _ensure_notice(site, notice_hash)
-        db.session.add(receipt)
+        # Receipts are append-only rows: a Core INSERT skips the ORM's unit of work.
+        db.session.execute(_INSERT, _row(receipt))
         count_decision(receipt)
         db.session.commit()
         current_app.extensions["consent_stored_notices"].add(notice_hash)

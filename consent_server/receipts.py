@@ -40,7 +40,7 @@ _LATEST = (
 
 # What a new decision needs of the one it supersedes: not the whole row.
 _PREVIOUS = (
-    select(Receipt.id, Receipt.choices, Receipt.idempotency_key)
+    select(Receipt.id, Receipt.choices)
     .where(Receipt.site == bindparam("site"), Receipt.subject == bindparam("subject"))
     .order_by(Receipt.created_at.desc(), Receipt.id.desc())
     .limit(1)
@@ -206,14 +206,6 @@ def record_decision(
         else None
     )
     subject = subject or str(uuid.uuid4())
-    if previous is not None and (
-        previous.id == data.get("id") or (key and previous.idempotency_key == key)
-    ):
-        # A concurrent try of this same request committed in between: answer with it
-        # (adding a second Receipt with its id to the session would clash on flush).
-        replayed = _replay(site, data, key)
-        if replayed is not None:
-            return replayed
     now = datetime.now(UTC)
     optional_granted = any(v for c, v in choices.items() if c not in site.required_ids)
     notice = site.notices[notice_lang]

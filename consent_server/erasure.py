@@ -17,6 +17,7 @@ from .errors import NotFound
 from .extensions import db
 from .models import Erasure, Notice, Receipt
 from .sites import Site
+from .stats import counted_until, fold_counters
 
 ERASED_PREFIX = "erased-"
 
@@ -126,12 +127,21 @@ class PurgeResult:
 def purge_expired(
     sites: dict[str, Site], dry_run: bool = False, now: datetime | None = None
 ) -> list[PurgeResult]:
-    """Delete (or with ``dry_run`` count) receipts older than each site's retention."""
+    """Delete (or with ``dry_run`` count) receipts older than each site's retention.
+
+    The statistics counters first catch up with the receipts about to go, and
+    receipts they have not counted yet are kept for the next purge.
+    """
     now = now or datetime.now(UTC)
+    if not dry_run:
+        fold_counters()
+    counted = counted_until()
     results = []
     for site in sites.values():
         days = int(site.config["retention_days"])
         cutoff = now - timedelta(days=days)
+        if counted is not None and not dry_run:
+            cutoff = min(cutoff, counted)  # the rest goes at the next purge
         where = (Receipt.site == site.id) & (Receipt.created_at < cutoff)
         if dry_run:
             n = db.session.scalar(

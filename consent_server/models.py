@@ -177,3 +177,16 @@ class DailyStat(db.Model):  # type: ignore[name-defined,misc]
     reject_all: Mapped[int] = mapped_column(Integer, default=0)
     custom: Mapped[int] = mapped_column(Integer, default=0)
     api: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsProgress(db.Model):  # type: ignore[name-defined,misc]
+    """How far the daily counters have counted receipts (one row per counter set).
+
+    Receipts created before ``counted_until`` are in ``daily_stats``; newer ones are
+    counted from the receipts themselves until the next fold (see ``stats``).
+    """
+
+    __tablename__ = "stats_progress"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    counted_until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from . import receipt_statements as statements
 from .errors import Conflict, ValidationFailed
 from .extensions import db
-from .models import Notice, Receipt
+from .models import Receipt
 from .signing import TokenClaims, TokenInvalid, read_receipt, sign_receipt
 from .sites import Site, all_sites
-from .stats import count_decision
 
 
 @dataclass(frozen=True)
@@ -29,35 +29,9 @@ class RequestContext:
     gpc_header: bool
 
 
-# Built once: on the hot path only the parameters change (SQLAlchemy caches the SQL).
-_LATEST = (
-    select(Receipt)
-    .where(Receipt.site == bindparam("site"), Receipt.subject == bindparam("subject"))
-    .order_by(Receipt.created_at.desc(), Receipt.id.desc())
-    .limit(1)
-)
-
-
-# What a new decision needs of the one it supersedes: not the whole row.
-_PREVIOUS = (
-    select(Receipt.id, Receipt.choices)
-    .where(Receipt.site == bindparam("site"), Receipt.subject == bindparam("subject"))
-    .order_by(Receipt.created_at.desc(), Receipt.id.desc())
-    .limit(1)
-)
-
-
-_INSERT = Receipt.__table__.insert()
-_RECEIPT_COLUMNS = tuple(c.key for c in Receipt.__table__.columns)
-
-
-def _row(receipt: Receipt) -> dict[str, Any]:
-    return {key: getattr(receipt, key) for key in _RECEIPT_COLUMNS}
-
-
 def latest_receipt(site_id: str, subject: str) -> Receipt | None:
     """The subject's newest receipt on a site."""
-    return db.session.scalar(_LATEST, {"site": site_id, "subject": subject})
+    return db.session.scalar(statements.LATEST, {"site": site_id, "subject": subject})
 
 
 def current_receipt(site_id: str, subject: str) -> Receipt | None:
@@ -100,44 +74,28 @@ def _checked_choices(site: Site, choices: dict[str, bool]) -> dict[str, bool]:
     }
 
 
-def _action(
-    site: Site, previous: dict[str, bool] | None, choices: dict[str, bool]
-) -> str:
-    """``grant`` first, ``withdraw`` when every optional grant is taken back."""
-    if previous is None:
-        return "grant"
-    optional = [c for c in site.category_ids if c not in site.required_ids]
-    had_any = any(previous.get(c) for c in optional)
-    has_any = any(choices[c] for c in optional)
-    return "withdraw" if had_any and not has_any else "update"
-
-
 def _ensure_notice(site: Site, notice_hash: str) -> None:
-    """Store the notice once per hash (first use wins; concurrent writers agree).
+    """Store the notice once per hash (concurrent writers store the same content).
 
-    The hash joins ``consent_stored_notices`` only once a transaction that saw or
-    stored the notice has committed (see ``record_decision``): before that, other
-    threads cannot see the row yet and their receipts would break the foreign key.
+    The hash joins ``consent_stored_notices`` only once the statement that stored
+    it has committed (see ``record_decision``): before that, other threads cannot
+    see the row yet and their receipts would break the foreign key.
     """
     stored: set[str] = current_app.extensions["consent_stored_notices"]
     if notice_hash in stored:
         return
-    if db.session.get(Notice, notice_hash) is None:
-        lang = site.by_hash[notice_hash]
-        content = site.notices[lang]
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    Notice(
-                        hash=notice_hash,
-                        site=site.id,
-                        language=lang,
-                        policy_version=site.policy_version,
-                        content=content,
-                    )
-                )
-        except IntegrityError:
-            pass  # another request stored it first: the content is the same.
+    lang = site.by_hash[notice_hash]
+    db.session.execute(
+        statements.insert_notice(db.session.get_bind().dialect.name),
+        {
+            "hash": notice_hash,
+            "site": site.id,
+            "language": lang,
+            "policy_version": site.policy_version,
+            "content": site.notices[lang],
+            "created_at": datetime.now(UTC),
+        },
+    )
 
 
 def _same_decision(receipt: Receipt, site: Site, data: dict[str, Any]) -> bool:
@@ -197,28 +155,18 @@ def record_decision(
             {"language": [f"Use one of {site.config['languages']}."]},
         )
     key = idempotency_key or data.get("id")
-    # A retry is caught by the unique receipt id and key when inserting (below),
-    # so a first decision costs no look-up; nor does a subject made up just now.
     subject = data.get("subject")
-    previous = (
-        db.session.execute(_PREVIOUS, {"site": site.id, "subject": subject}).first()
-        if subject
-        else None
-    )
-    subject = subject or str(uuid.uuid4())
     now = datetime.now(UTC)
-    optional_granted = any(v for c, v in choices.items() if c not in site.required_ids)
+    optional = site.optional_ids
+    granted_any = any(choices[c] for c in optional)
     notice = site.notices[notice_lang]
-    days = (
-        notice["validity_days"] if optional_granted else notice["refusal_validity_days"]
-    )
+    days = notice["validity_days"] if granted_any else notice["refusal_validity_days"]
     expires_at = now + timedelta(days=days)
-    receipt_id = data.get("id") or str(uuid.uuid4())
     receipt = Receipt(
-        id=receipt_id,
+        id=data.get("id") or str(uuid.uuid4()),
         site=site.id,
-        subject=subject,
-        action=_action(site, previous.choices if previous else None, choices),
+        subject=subject or str(uuid.uuid4()),
+        action="grant",
         method=data["method"],
         layer=data["layer"],
         choices=choices,
@@ -228,29 +176,44 @@ def record_decision(
         language=language,
         jurisdiction=site.config["jurisdiction"],
         gpc=bool(data.get("gpc")) or context.gpc_header,
-        previous_id=previous.id if previous else None,
+        previous_id=None,
         created_at=now,
         expires_at=expires_at,
         origin=context.origin,
         user_agent=context.user_agent,
         ip_prefix=context.ip_prefix,
         idempotency_key=key,
-        token=sign_receipt(
-            secret_keys(),
-            receipt_id=receipt_id,
-            site=site.id,
-            subject=subject,
-            choices=choices,
-            policy_version=site.policy_version,
-            expires_at=expires_at,
-        ),
     )
+    receipt.token = sign_receipt(
+        secret_keys(),
+        receipt_id=receipt.id,
+        site=site.id,
+        subject=receipt.subject,
+        choices=choices,
+        policy_version=site.policy_version,
+        expires_at=expires_at,
+    )
+    row = {c: getattr(receipt, c) for c in statements.RECEIPT_COLUMNS}
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Each statement commits on its own: no BEGIN and COMMIT round trips. The
+        # notice goes first (the receipt's foreign key needs it; storing it twice
+        # is harmless), then the receipt in one statement, all or nothing.
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
         _ensure_notice(site, notice_hash)
-        # Receipts are append-only rows: a Core INSERT skips the ORM's unit of work.
-        db.session.execute(_INSERT, _row(receipt))
-        count_decision(receipt)
-        db.session.commit()
+        # Append-only rows: Core statements skip the ORM's unit of work. A retry is
+        # caught by the unique receipt id and key, so it costs no look-up first;
+        # nor does linking a subject the server made up just now.
+        if subject:
+            linked = db.session.execute(
+                statements.insert_linked(optional), {**row, "granted_any": granted_any}
+            ).one()
+            receipt.previous_id, receipt.action = linked.previous_id, linked.action
+        else:
+            db.session.execute(statements.INSERT, row)
+        if not postgres:
+            db.session.commit()
         current_app.extensions["consent_stored_notices"].add(notice_hash)
     except IntegrityError:
         # An earlier or concurrent try with this id or key is stored: answer with

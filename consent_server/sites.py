@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask import current_app
@@ -52,13 +53,19 @@ class Site:
         categories: list[dict[str, Any]] = self.config["categories"]
         return categories
 
-    @property
+    # Cached: a site's configuration does not change after start-up, and every
+    # decision asks for these.
+    @cached_property
     def category_ids(self) -> list[str]:
         return [c["id"] for c in self.categories]
 
-    @property
+    @cached_property
     def required_ids(self) -> set[str]:
         return {c["id"] for c in self.categories if c["required"]}
+
+    @cached_property
+    def optional_ids(self) -> tuple[str, ...]:
+        return tuple(c["id"] for c in self.categories if not c["required"])
 
     @property
     def policy_version(self) -> str:

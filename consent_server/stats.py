@@ -1,26 +1,41 @@
-"""Opt-in statistics from per-day counters, kept in step with every decision.
+"""Opt-in statistics from per-day counters that catch up with the receipts.
 
-Counting at write time (one upsert per decision, in the decision's transaction)
-keeps a 30-day report a few hundred rows to read however many receipts there are.
-Erasure anonymizes receipts and leaves the counters alone; purge deletes receipts
-and leaves the counters too, since they hold no personal data.
+A decision is not counted when it is recorded: adding to the same few counter rows
+in every decision's transaction would serialize all writers of a site on those rows
+(and cost the write path a round trip). Instead the counters are *folded* from the
+receipts now and then (before each statistics report and each purge), up to a
+point ``FOLD_LAG`` in the past, and a report adds the receipts newer than that
+point straight from the receipts table. Reports stay exact and a few hundred
+counter rows to read however many receipts there are.
+
+The lag covers decisions whose transaction started (and took its ``created_at``)
+before the fold but commits after it; it assumes app servers' clocks agree to
+well within it (NTP). Erasure anonymizes receipts and keeps what is counted; purge
+folds before it deletes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
-from .models import DailyStat, Receipt
+from .models import DailyStat, Receipt, StatsProgress
 
 TOTAL = "*"
 METHOD_COLUMNS = ("accept_all", "reject_all", "custom", "api")
 _COUNTERS = ("decisions", "granted", *METHOD_COLUMNS)
+_PROGRESS = "daily"
+FOLD_LAG = timedelta(minutes=5)
+
+Key = tuple[str, date, str]
+Totals = dict[Key, dict[str, int]]
 
 
 def _rows(
@@ -49,117 +64,187 @@ def _rows(
             **methods,
         }
     )
-    # Same lock order in every transaction: no deadlock between concurrent decisions.
-    return sorted(rows, key=lambda r: r["category"])
+    return rows
 
 
-_UPSERTS: dict[tuple[str, int], Any] = {}
-_COLUMNS = ("site", "day", "category", *_COUNTERS)
+def _tally(receipts: Iterable[Any]) -> Totals:
+    """Add up (site, created_at, method, choices) rows per site, UTC day, category."""
+    totals: Totals = defaultdict(lambda: dict.fromkeys(_COUNTERS, 0))
+    for site, created_at, method, choices in receipts:
+        for row in _rows(site, created_at.date(), method, choices):
+            acc = totals[(row["site"], row["day"], row["category"])]
+            for c in _COUNTERS:
+                acc[c] += row[c]
+    return totals
 
 
-def _upsert_statement(dialect: str, n_rows: int) -> Any:
-    """``INSERT .. ON CONFLICT DO UPDATE`` adding to the counters, built once.
-
-    ``n_rows`` 0: plain parameters, for executemany. More: a multi-row VALUES with
-    named parameters, so one decision's counters cost one round trip.
-    """
-    key = (dialect, n_rows)
-    if key not in _UPSERTS:
-        insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
-            dialect
-        )
-        if insert is None:
-            raise RuntimeError(
-                f"statistics counters need SQLite or PostgreSQL, not {dialect}"
-            )
-        table = DailyStat.__table__
-        stmt = insert(table)
-        if n_rows:
-            stmt = stmt.values(
-                [{c: bindparam(f"{c}_{i}") for c in _COLUMNS} for i in range(n_rows)]
-            )
-        _UPSERTS[key] = stmt.on_conflict_do_update(
-            index_elements=["site", "day", "category"],
-            set_={c: table.c[c] + getattr(stmt.excluded, c) for c in _COUNTERS},
-        )
-    return _UPSERTS[key]
+def _receipts_between(lower: datetime | None, upper: datetime, *where: Any) -> Any:
+    stmt = select(Receipt.site, Receipt.created_at, Receipt.method, Receipt.choices)
+    stmt = stmt.where(Receipt.created_at < upper, *where)
+    if lower is not None:
+        stmt = stmt.where(Receipt.created_at >= lower)
+    return db.session.execute(stmt.execution_options(yield_per=5000))
 
 
-def _upsert(rows: list[dict[str, Any]]) -> None:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "sqlite":
-        # In-process: round trips cost nothing, and server_bench measured
-        # executemany ~20% faster than one multi-row statement on SQLite.
-        db.session.execute(_upsert_statement(dialect, 0), rows)
+def _add_to_counters(totals: Totals) -> None:
+    """Add ``totals`` to the stored counters (insert or increment, in key order)."""
+    if not totals:
         return
-    params = {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in _COLUMNS}
-    db.session.execute(_upsert_statement(dialect, len(rows)), params)
-
-
-def count_decision(receipt: Receipt) -> None:
-    """Add one decision to the counters (call inside the decision's transaction)."""
-    _upsert(
-        _rows(receipt.site, receipt.created_at.date(), receipt.method, receipt.choices)
+    dialect = db.session.get_bind().dialect.name
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
+        dialect
     )
+    if insert is None:
+        raise RuntimeError(f"statistics need SQLite or PostgreSQL, not {dialect}")
+    table = DailyStat.__table__
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site", "day", "category"],
+        set_={c: table.c[c] + getattr(stmt.excluded, c) for c in _COUNTERS},
+    )
+    rows = [
+        {"site": s, "day": d, "category": c, **counts}
+        for (s, d, c), counts in sorted(totals.items())
+    ]
+    for start in range(0, len(rows), 5000):
+        db.session.execute(stmt, rows[start : start + 5000])
+
+
+def counted_until() -> datetime | None:
+    """Receipts created before this are in the counters (None: none counted yet)."""
+    value: datetime | None = db.session.scalar(
+        select(StatsProgress.counted_until).where(StatsProgress.name == _PROGRESS)
+    )
+    return value
+
+
+def _claim(lower: datetime | None, upper: datetime) -> bool:
+    """Move the progress from ``lower`` to ``upper`` unless another fold did first.
+
+    A compare-and-set on the one progress row: a concurrent fold waits on its lock
+    (PostgreSQL) or the write lock (SQLite), then finds it moved and counts nothing.
+    """
+    if lower is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(StatsProgress(name=_PROGRESS, counted_until=upper))
+        except IntegrityError:
+            return False
+        return True
+    moved: Any = db.session.execute(
+        update(StatsProgress)
+        .where(StatsProgress.name == _PROGRESS, StatsProgress.counted_until == lower)
+        .values(counted_until=upper)
+    )
+    return bool(moved.rowcount == 1)
+
+
+def _fold_point() -> datetime:
+    # Always the real clock: a fold point in the future would skip receipts for good.
+    return datetime.now(UTC) - FOLD_LAG
+
+
+def fold_counters() -> int:
+    """Count the receipts up to ``FOLD_LAG`` ago into the counters; commits.
+
+    Returns how many receipts were counted (0 when another fold got there first).
+    """
+    upper = _fold_point()
+    lower = counted_until()
+    if lower is not None and lower >= upper:
+        return 0
+    if not _claim(lower, upper):
+        db.session.rollback()
+        return 0
+    receipts = list(_receipts_between(lower, upper))
+    _add_to_counters(_tally(receipts))
+    db.session.commit()
+    return len(receipts)
 
 
 def rebuild_counters() -> int:
     """Recount every counter from the stored receipts; returns the receipts counted.
 
-    For repairs and bulk loads; decisions recorded meanwhile may be counted twice.
+    For repairs, bulk loads and after a downgrade of the schema.
     """
-    totals: dict[tuple[str, date, str], dict[str, int]] = defaultdict(
-        lambda: dict.fromkeys(_COUNTERS, 0)
-    )
-    seen = 0
-    stmt = select(Receipt.site, Receipt.created_at, Receipt.method, Receipt.choices)
-    for site, created_at, method, choices in db.session.execute(
-        stmt.execution_options(yield_per=5000)
-    ):
-        seen += 1
-        for row in _rows(site, created_at.date(), method, choices):
-            acc = totals[(row["site"], row["day"], row["category"])]
-            for c in _COUNTERS:
-                acc[c] += row[c]
+    upper = _fold_point()
+    lower = counted_until()
+    if not _claim(lower, upper):
+        db.session.rollback()
+        raise RuntimeError("another process is counting; try again")
     db.session.execute(delete(DailyStat))
-    batch = [
-        {"site": s, "day": d, "category": c, **counts}
-        for (s, d, c), counts in totals.items()
-    ]
-    for start in range(0, len(batch), 5000):
-        db.session.execute(DailyStat.__table__.insert(), batch[start : start + 5000])
+    receipts = list(_receipts_between(None, upper))
+    _add_to_counters(_tally(receipts))
     db.session.commit()
-    return seen
+    return len(receipts)
 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def daily_stats(site: str | None, since: date, until: date) -> dict[str, Any]:
-    """Per day (``since`` <= day < ``until``) and category: counts and rates."""
+def _counters(site: str | None, since: date, until: date) -> Totals:
     sums = [func.sum(getattr(DailyStat, c)).label(c) for c in _COUNTERS]
     stmt = (
-        select(DailyStat.day, DailyStat.category, *sums)
+        select(DailyStat.site, DailyStat.day, DailyStat.category, *sums)
         .where(DailyStat.day >= since, DailyStat.day < until)
-        .group_by(DailyStat.day, DailyStat.category)
-        .order_by(DailyStat.day, DailyStat.category)
+        .group_by(DailyStat.site, DailyStat.day, DailyStat.category)
     )
     if site is not None:
         stmt = stmt.where(DailyStat.site == site)
+    totals: Totals = defaultdict(lambda: dict.fromkeys(_COUNTERS, 0))
+    for row in db.session.execute(stmt):
+        totals[(row.site, row.day, row.category)] = {
+            c: int(getattr(row, c) or 0) for c in _COUNTERS
+        }
+    return totals
+
+
+def _sums(site: str | None, since: date, until: date) -> Totals:
+    """Counters plus the receipts newer than them, per (site, day, category)."""
+    # A fold commits its counters and its progress together; reading the progress
+    # on both sides of the counters shows whether one landed in between.
+    for _attempt in range(10):
+        newer = counted_until()
+        totals = _counters(site, since, until)
+        if counted_until() == newer:
+            break
+    else:
+        raise RuntimeError("the counters kept moving while being read")
+    start = datetime.combine(since, time(), UTC)
+    end = datetime.combine(until, time(), UTC)
+    if newer is None or newer < end:
+        where = [Receipt.site == site] if site is not None else []
+        lower = start if newer is None else max(start, newer)
+        for key, counts in _tally(_receipts_between(lower, end, *where)).items():
+            acc = totals[key]
+            for c in _COUNTERS:
+                acc[c] += counts[c]
+    return totals
+
+
+def daily_stats(site: str | None, since: date, until: date) -> dict[str, Any]:
+    """Per day (``since`` <= day < ``until``) and category: counts and rates."""
+    fold_counters()
+    by_day: dict[tuple[date, str], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(_COUNTERS, 0)
+    )
+    for (_site, day, category), counts in _sums(site, since, until).items():
+        acc = by_day[(day, category)]
+        for c in _COUNTERS:
+            acc[c] += counts[c]
     days: dict[date, dict[str, Any]] = {}
     overall: dict[str, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(_COUNTERS, 0)
     )
-    for row in db.session.execute(stmt):
-        day = days.setdefault(row.day, {"day": row.day.isoformat(), "categories": {}})
-        counts = {c: int(getattr(row, c) or 0) for c in _COUNTERS}
+    for (day_key, category), counts in sorted(by_day.items()):
+        day = days.setdefault(day_key, {"day": day_key.isoformat(), "categories": {}})
         for c in _COUNTERS:
-            overall[row.category][c] += counts[c]
-        if row.category == TOTAL:
+            overall[category][c] += counts[c]
+        if category == TOTAL:
             day.update(_totals(counts))
         else:
-            day["categories"][row.category] = _category(counts)
+            day["categories"][category] = _category(counts)
     total = overall.pop(TOTAL, dict.fromkeys(_COUNTERS, 0))
     return {
         "site": site,

@@ -755,14 +755,18 @@ def test_rate_limit_does_not_apply_to_lookups(
 def test_a_failed_first_decision_does_not_lose_its_notice(
     record: Record, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The notice row is rolled back with the failed decision, so the next decision
-    must store it again (and not point a receipt at a notice that is not there)."""
+    """The failed decision's notice row is rolled back (SQLite) or already stored
+    (PostgreSQL, where each statement commits): either way the next decision finds
+    or stores it again, and no receipt points at a notice that is not there."""
     import consent_server.receipts as receipts
 
+    store_notice = receipts._ensure_notice
+
     def fail(*args: Any, **kwargs: Any) -> None:
+        store_notice(*args, **kwargs)
         raise RuntimeError("simulated failure after the notice was added")
 
-    monkeypatch.setattr(receipts, "count_decision", fail)
+    monkeypatch.setattr(receipts, "_ensure_notice", fail)
     with pytest.raises(RuntimeError):
         record()
     monkeypatch.undo()

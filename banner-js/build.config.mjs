@@ -15,7 +15,8 @@ export const options = {
   bundle: true,
   format: 'iife',
   minify: true,
-  sourcemap: true,
+  // No sourceMappingURL comment (bytes on every page view): the server sends a SourceMap header.
+  sourcemap: 'external',
   target: ['es2020', 'chrome91', 'firefox90', 'safari15'],
   legalComments: 'none',
   // Properties named `_x` (one underscore) are internal to the bundle (never config, storage or API fields).

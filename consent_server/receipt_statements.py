@@ -32,8 +32,16 @@ RECEIPT_COLUMNS = tuple(c.key for c in RECEIPTS.columns)
 # Filled by the statement itself from the subject's newest receipt.
 _LINKED = ("previous_id", "action")
 
-LATEST: Select[Any] = (
-    select(Receipt)
+# What a lookup answers with: the public receipt, as plain rows (no ORM identity
+# map or instrumentation to build for a read-only answer).
+CURRENT: Select[Any] = (
+    select(
+        *(
+            RECEIPTS.c[c]
+            for c in RECEIPT_COLUMNS
+            if c not in {"token", "idempotency_key"}
+        )
+    )
     .where(Receipt.site == bindparam("site"), Receipt.subject == bindparam("subject"))
     .order_by(Receipt.created_at.desc(), Receipt.id.desc())
     .limit(1)
@@ -52,9 +60,9 @@ def insert_linked(optional: tuple[str, ...]) -> Insert:
     ``withdraw`` when it granted one of the ``optional`` categories and this
     decision (parameter ``granted_any``) grants none, else ``update``. Returns both.
     """
-    stmt = _LINKED_INSERTS.get(optional)
-    if stmt is not None:
-        return stmt
+    cached = _LINKED_INSERTS.get(optional)
+    if cached is not None:
+        return cached
     prev = (
         select(Receipt.id.label("id"), Receipt.choices.label("choices"))
         .where(
@@ -75,7 +83,7 @@ def insert_linked(optional: tuple[str, ...]) -> Insert:
     names = [c for c in RECEIPT_COLUMNS if c not in _LINKED]
     values = [bindparam(c, type_=RECEIPTS.c[c].type) for c in names]
     source = select(*values, prev.c.id, action).select_from(one.outerjoin(prev, true()))
-    stmt = (
+    stmt: Insert = (
         RECEIPTS.insert()
         .from_select([*names, *_LINKED], source)
         .returning(RECEIPTS.c.previous_id, RECEIPTS.c.action)

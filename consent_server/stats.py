@@ -229,8 +229,8 @@ def daily_stats(site: str | None, since: date, until: date) -> dict[str, Any]:
     by_day: dict[tuple[date, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(_COUNTERS, 0)
     )
-    for (_site, day, category), counts in _sums(site, since, until).items():
-        acc = by_day[(day, category)]
+    for (_site, on, category), counts in _sums(site, since, until).items():
+        acc = by_day[(on, category)]
         for c in _COUNTERS:
             acc[c] += counts[c]
     days: dict[date, dict[str, Any]] = {}

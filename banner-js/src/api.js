@@ -14,8 +14,6 @@ import { TIMEOUT_MS } from './constants.js';
  * @returns {Promise<{status: number, data: any}>}
  */
 export async function postConsent(origin, site, body) {
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), TIMEOUT_MS);
   try {
     const res = await fetch(`${origin}/v1/sites/${encodeURIComponent(site)}/consents`, {
       method: 'POST',
@@ -23,12 +21,11 @@ export async function postConsent(origin, site, body) {
       body: JSON.stringify(body),
       credentials: 'omit',
       keepalive: true,
-      signal: ctl.signal,
+      // Browsers without AbortSignal.timeout (Safari < 16) wait for the network's own timeout.
+      signal: AbortSignal.timeout?.(TIMEOUT_MS),
     });
     return { status: res.status, data: await res.json().catch(() => null) };
   } catch {
     return { status: 0, data: null };
-  } finally {
-    clearTimeout(timer);
   }
 }

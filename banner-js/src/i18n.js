@@ -133,14 +133,15 @@ export const TRANSLATIONS = {
 };
 
 /**
- * Pick a language among `available`: <html lang>, then navigator.languages, then the site's
- * default, then 'en', then the first available. `de-AT` falls back to `de`.
+ * Pick a language among `available`: the first of `wanted` (in the banner: <html lang>, then
+ * navigator.languages, then the site's default) that has one, then 'en', then the first
+ * available. `de-AT` falls back to `de`; empty or missing entries are skipped.
  * @param {string[]} available languages with a notice
- * @param {{htmlLang?: string | null, navigatorLanguages?: readonly string[], defaultLanguage?: string}} [hints]
+ * @param {(string | null | undefined)[]} [wanted] language tags, most wanted first
  */
-export function pickLanguage(available, hints = {}) {
+export function pickLanguage(available, wanted = []) {
   const have = available.map((l) => l.toLowerCase());
-  for (const w of [hints.htmlLang, ...(hints.navigatorLanguages || []), hints.defaultLanguage, 'en']) {
+  for (const w of [...wanted, 'en']) {
     const tag = (w || '').toLowerCase().replace(/_/g, '-');
     const i = have.indexOf(tag) + 1 || have.indexOf(tag.split('-')[0]) + 1; // 0 = not found
     if (tag && i) return available[i - 1];

@@ -18,11 +18,14 @@ import { clearCookies, gate } from './gating.js';
 import { pickLanguage, strings } from './i18n.js';
 import { backoff, dequeue, enqueue, latest, outcome, sanitize } from './queue.js';
 import { current, currentChoices, decide, fromToken, has, makeRecord, nowSec, withdrawn } from './state.js';
-import { cookies, load, readToken, save, writeCookie } from './storage.js';
+import { cookies, load, readCookiesEarly, readCookiesLive, readToken, save, writeCookie } from './storage.js';
 import { Ui } from './ui/banner.js';
 
 // Only readable while this file is being executed, so capture it first.
 const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+
+/** Log to the console, never throw: the host page's own errors stay its own. */
+const warn = (/** @type {any[]} */ ...a) => console.warn('[consent]', ...a);
 
 /**
  * Wrap a public entry point: never throw into the host page.
@@ -37,18 +40,22 @@ const safe = (fn, fallback) =>
       try {
         return fn(...a);
       } catch (err) {
-        console.warn('[consent]', err);
+        warn(err);
         return fallback;
       }
     }
   );
 
-/** A random UUID v4 (crypto.randomUUID needs a secure context, hence the fallback). */
-const uuid = () =>
-  crypto.randomUUID?.() ||
-  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-    (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
-  );
+/**
+ * A random UUID v4. crypto.randomUUID needs a secure context; elsewhere a blob URL ends in a
+ * random UUID v4 (File API: "blob:" origin "/" UUID) in every browser.
+ */
+const uuid = () => {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const url = URL.createObjectURL(new Blob());
+  URL.revokeObjectURL(url);
+  return url.slice(-36);
+};
 
 /**
  * Start the banner for one site config.
@@ -65,11 +72,11 @@ function start(cfg, ready, listeners, impl) {
   } catch {
     /* inline or no script: same origin */
   }
-  const lang = pickLanguage(cfg.languages, {
-    htmlLang: document.documentElement.lang,
-    navigatorLanguages: navigator.languages,
-    defaultLanguage: cfg.default_language,
-  });
+  const lang = pickLanguage(cfg.languages, [
+    document.documentElement.lang,
+    ...navigator.languages,
+    cfg.default_language,
+  ]);
   const notice = cfg.notices[lang];
   const t = strings(lang, notice.texts);
   const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
@@ -93,12 +100,25 @@ function start(cfg, ready, listeners, impl) {
   // Consent Mode default must be in dataLayer before any gated tag can run.
   consentMode('default', notice, {});
 
-  const tok = readToken(cookies()[cookieName]);
-  if (tok) keep(dequeue(queue(), tok.r)); // that one is recorded already
   /** @type {ConsentRecord | null} */
-  let record = current(tok && fromToken(tok), latest(queue(), site), notice);
+  let record = null;
   /** @type {Ui | null} */
   let ui = null;
+  let rescan = () => {};
+  let booted = false;
+  /**
+   * Take up the stored decision and gate the page, once. It waits for the non-blocking cookie
+   * read (below) unless the page asks `window.consent` first: then a blocking read it is.
+   */
+  const boot = () => {
+    if (booted) return;
+    booted = true;
+    const tok = readToken(cookies()[cookieName]);
+    if (tok) keep(dequeue(queue(), tok.r)); // that one is recorded already
+    record = current(tok && fromToken(tok), latest(queue(), site), notice);
+    if (record) consentMode('update', notice, choices());
+    rescan = gate((id) => has(record, notice, id), t);
+  };
 
   const choices = () => currentChoices(notice, record);
   /** @returns {PublicRecord | null} */
@@ -110,9 +130,6 @@ function start(cfg, ready, listeners, impl) {
     emit(EVENT_CHANGE, copy());
     for (const cb of listeners) safe(cb)(copy());
   };
-
-  if (record) consentMode('update', notice, choices());
-  const rescan = gate((id) => has(record, notice, id), t);
 
   /**
    * Apply a decision now, queue it for the server and try to send it.
@@ -146,7 +163,7 @@ function start(cfg, ready, listeners, impl) {
       cookieName,
     );
     rescan();
-    ui?.decided();
+    ui?._decided();
     changed();
     flush();
   }
@@ -172,7 +189,7 @@ function start(cfg, ready, listeners, impl) {
         keep(dequeue(queue(), q.body.id));
         attempt = 0;
         if (what === 'drop') {
-          console.warn('[consent] decision refused', status, data);
+          warn('refused', status, data);
           continue;
         }
         // Recorded: keep the receipt, put the signed token in the cookie.
@@ -186,14 +203,15 @@ function start(cfg, ready, listeners, impl) {
         }
       }
     } catch (err) {
-      console.warn('[consent]', err);
+      warn(err);
     }
     sending = false;
   }
 
   const openPrefs = () => {
+    boot();
     const json = load(rKey);
-    ui?.openPrefs(choices(), record && { record, json: json?.id === record.receipt ? json : null, lang });
+    ui?._openPrefs(choices(), record && { record, json: json?.id === record.receipt ? json : null, lang });
   };
 
   // The way back: any [data-consent-open] on the page opens the preferences.
@@ -205,15 +223,16 @@ function start(cfg, ready, listeners, impl) {
   });
   addEventListener('online', () => flush());
 
-  Object.assign(impl, {
+  for (const [name, fn] of Object.entries({
     has: (/** @type {string} */ id) => has(record, notice, id),
     get: copy,
-    show: () => ui?.showBanner(),
+    show: () => ui?._showBanner(),
     showPreferences: openPrefs,
     acceptAll: () => decideNow('accept_all', 'api'),
     rejectAll: () => decideNow('reject_all', 'api'),
     update: (/** @type {Record<string, boolean>} */ c) => decideNow('api', 'api', { ...choices(), ...c }),
-  });
+  }))
+    impl[name] = (/** @type {any[]} */ ...a) => (boot(), fn(...a));
 
   const mount = () => {
     try {
@@ -221,18 +240,22 @@ function start(cfg, ready, listeners, impl) {
         decide: safe(decideNow),
         prefs: safe(openPrefs),
       });
-      if (record) ui.decided();
-      else ui.showBanner();
+      if (record) ui._decided();
+      else ui._showBanner();
       rescan(); // inline scripts the parser was still filling in
       flush(); // a decision left over from an earlier page, if any
     } catch (err) {
-      console.warn('[consent]', err);
+      warn(err);
     }
+    readCookiesLive();
     emit(EVENT_READY, copy());
     ready(copy());
   };
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);
-  else mount();
+  readCookiesEarly().then(() => {
+    safe(boot)();
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);
+    else mount();
+  });
 }
 
 /** Define window.consent (every entry point wrapped), then start if the config is usable. */
@@ -269,9 +292,9 @@ function main() {
   try {
     const cfg = readConfig();
     if (cfg) return start(cfg, ready, listeners, impl);
-    console.warn('[consent] no usable site config; the banner is off');
+    warn('no site config');
   } catch (err) {
-    console.warn('[consent]', err);
+    warn(err);
   }
   ready(null);
 }

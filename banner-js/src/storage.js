@@ -80,10 +80,33 @@ export function readToken(token) {
   }
 }
 
+/**
+ * The cookies as the Cookie Store API read them while the banner starts, or null. The first
+ * `document.cookie` read blocks Chromium's main thread for about 2 ms; this read does not. Kept
+ * only until the banner has started and never after a write: later reads must see changes.
+ * @type {Record<string, string> | null}
+ */
+let early = null;
+let writes = 0;
+
+/** Read the cookies without blocking (where the Cookie Store API exists: https or localhost). */
+export async function readCookiesEarly() {
+  try {
+    const before = writes;
+    const all = await /** @type {any} */ (self).cookieStore.getAll();
+    if (before === writes) early = parseCookies(all.map((/** @type {any} */ c) => c.name + '=' + c.value).join(';'));
+  } catch {
+    /* no Cookie Store API: document.cookie it is */
+  }
+}
+
+/** Forget the early read: from now on every read is live. */
+export const readCookiesLive = () => (early = null);
+
 /** The cookies visible to this page, name -> value. */
 export function cookies() {
   try {
-    return parseCookies(document.cookie);
+    return early || parseCookies(document.cookie);
   } catch {
     return {};
   }
@@ -97,6 +120,8 @@ export function cookies() {
  * @param {string | null} [domain] '' or null: host-only
  */
 export function writeCookie(name, value, maxAge, domain) {
+  writes++;
+  readCookiesLive();
   try {
     document.cookie = serializeCookie(name, value, { maxAge, domain, secure: location.protocol === 'https:' });
   } catch {

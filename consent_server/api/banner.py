@@ -59,7 +59,7 @@ def _source_map() -> tuple[bytes, str]:
 
     The served script starts with one extra line (``self.__consentSite=...;``), so an
     empty first line (a leading ``;`` in ``mappings``) keeps the map lined up with it.
-    The bundle's ``//# sourceMappingURL=banner.js.map`` resolves to the route below.
+    The script's ``SourceMap: banner.js.map`` header resolves to the route below.
     """
     path = bundle_path().with_name(MAP_NAME)
     try:
@@ -139,7 +139,10 @@ class BannerView(MethodView):
     def get(self, site: str) -> Response:
         """The banner script for a site, with its notice inlined; ETag-cacheable."""
         built = build_banner(get_site(site))
-        return _cacheable(built.body, built.etag, "text/javascript")
+        response = _cacheable(built.body, built.etag, "text/javascript")
+        # For devtools, instead of a sourceMappingURL comment in every download.
+        response.headers["SourceMap"] = "banner.js.map"
+        return response
 
 
 @blp.route("/<site>/banner.js.map")

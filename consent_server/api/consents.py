@@ -118,5 +118,5 @@ class ConsentView(MethodView):
             "valid": valid,
         }
         if category is not None:
-            answer["granted"] = valid and receipt.granted(category)
+            answer["granted"] = valid and bool(receipt.choices.get(category))
         return answer

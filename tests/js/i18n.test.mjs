@@ -12,56 +12,35 @@ const ALL = ["en", "de", "fr", "nl"];
 
 describe("pickLanguage", () => {
   test("<html lang> comes first", () => {
-    assert.equal(
-      pickLanguage(ALL, {
-        htmlLang: "fr",
-        navigatorLanguages: ["de"],
-        defaultLanguage: "nl",
-      }),
-      "fr",
-    );
+    assert.equal(pickLanguage(ALL, ["fr", "de", "nl"]), "fr");
   });
 
   test("a regional tag falls back to its language: de-AT -> de", () => {
-    assert.equal(pickLanguage(ALL, { htmlLang: "de-AT" }), "de");
-    assert.equal(pickLanguage(ALL, { htmlLang: "nl_BE" }), "nl");
+    assert.equal(pickLanguage(ALL, ["de-AT"]), "de");
+    assert.equal(pickLanguage(ALL, ["nl_BE"]), "nl");
   });
 
   test("then navigator.languages, in order", () => {
-    assert.equal(
-      pickLanguage(ALL, {
-        htmlLang: "",
-        navigatorLanguages: ["es-ES", "nl-NL", "de"],
-      }),
-      "nl",
-    );
+    assert.equal(pickLanguage(ALL, ["", "es-ES", "nl-NL", "de"]), "nl");
   });
 
   test("then the site default, then en", () => {
-    assert.equal(
-      pickLanguage(ALL, {
-        htmlLang: "ja",
-        navigatorLanguages: ["es"],
-        defaultLanguage: "de",
-      }),
-      "de",
-    );
-    assert.equal(pickLanguage(ALL, { navigatorLanguages: ["es"] }), "en");
+    assert.equal(pickLanguage(ALL, ["ja", "es", "de"]), "de");
+    assert.equal(pickLanguage(ALL, ["es"]), "en");
   });
 
   test("only languages with a notice count", () => {
-    assert.equal(
-      pickLanguage(["en", "fr"], {
-        htmlLang: "de",
-        navigatorLanguages: ["nl", "fr-CA"],
-      }),
-      "fr",
-    );
-    assert.equal(pickLanguage(["nl"], { htmlLang: "de" }), "nl");
+    assert.equal(pickLanguage(["en", "fr"], ["de", "nl", "fr-CA"]), "fr");
+    assert.equal(pickLanguage(["nl"], ["de"]), "nl");
+  });
+
+  test("empty and missing tags are skipped", () => {
+    assert.equal(pickLanguage(ALL, [null, undefined, "", "nl"]), "nl");
+    assert.equal(pickLanguage(ALL), "en");
   });
 
   test("case-insensitive, returns the available spelling", () => {
-    assert.equal(pickLanguage(["en", "pt-BR"], { htmlLang: "PT-br" }), "pt-BR");
+    assert.equal(pickLanguage(["en", "pt-BR"], ["PT-br"]), "pt-BR");
   });
 });
 

@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
+  cookies,
   parseCookies,
+  readCookiesEarly,
+  readCookiesLive,
   readToken,
   serializeCookie,
+  writeCookie,
 } from "../../banner-js/src/storage.js";
 import { b64url, makeToken, payload } from "./helpers.mjs";
 
@@ -118,5 +122,68 @@ describe("readToken", () => {
       readToken(`${b64url(Buffer.from([0xff, 0xfe]))}.AAAA.sig`),
       null,
     );
+  });
+});
+
+describe("cookies: the non-blocking early read", () => {
+  /** A page with `jar` in document.cookie and, unless `store` is false, a Cookie Store API. */
+  function fakePage(jar, store = true) {
+    const reads = { document: 0, store: 0 };
+    globalThis.self = globalThis;
+    globalThis.location = { protocol: "https:" };
+    globalThis.document = {
+      get cookie() {
+        reads.document++;
+        return jar;
+      },
+      set cookie(v) {
+        jar = v;
+      },
+    };
+    globalThis.cookieStore = store
+      ? {
+          getAll: async () => {
+            reads.store++;
+            return jar
+              .split("; ")
+              .filter(Boolean)
+              .map((p) => ({ name: p.split("=")[0], value: p.split("=")[1] }));
+          },
+        }
+      : undefined;
+    return reads;
+  }
+
+  test("answers from the Cookie Store without reading document.cookie", async () => {
+    const reads = fakePage("consent=a.b.c; n=%C3%A9t%C3%A9");
+    await readCookiesEarly();
+    assert.deepEqual(cookies(), { consent: "a.b.c", n: "été" });
+    assert.equal(reads.document, 0);
+    readCookiesLive();
+  });
+
+  test("reads live once the banner has started", async () => {
+    const reads = fakePage("consent=old");
+    await readCookiesEarly();
+    readCookiesLive();
+    document.cookie = "consent=new";
+    assert.equal(cookies().consent, "new");
+    assert.equal(reads.document, 1);
+  });
+
+  test("a write drops the early read, also one still on its way", async () => {
+    fakePage("consent=old");
+    const pending = readCookiesEarly();
+    writeCookie("consent", "new", 60);
+    await pending;
+    assert.match(cookies().consent, /^new/);
+    readCookiesLive();
+  });
+
+  test("without a Cookie Store API, document.cookie it is", async () => {
+    const reads = fakePage("consent=x", false);
+    await readCookiesEarly();
+    assert.equal(cookies().consent, "x");
+    assert.equal(reads.document, 1);
   });
 });

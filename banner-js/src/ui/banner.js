@@ -45,7 +45,7 @@ export class Ui {
   }
 
   /** Show the first layer. */
-  showBanner() {
+  _showBanner() {
     const { _t: t, _act: act } = this;
     const href = safeUrl(this._notice.policy_url, location.href);
     this._banner?.remove();
@@ -67,13 +67,13 @@ export class Ui {
   }
 
   /** Shown once a decision is made: no banner, no dialog, the settings button instead. */
-  decided() {
+  _decided() {
     const hadFocus = !!this._root.activeElement;
     this._banner?.remove();
     this._banner = null;
     if (this._float && !this._fab)
       this._root.append((this._fab = button(this._t.settings, this._act.prefs, { class: 'f' })));
-    if (this._overlay) this.closePrefs();
+    if (this._overlay) this._closePrefs();
     else if (hadFocus) this._fab?.focus();
   }
 
@@ -82,7 +82,7 @@ export class Ui {
    * @param {Record<string, boolean>} choices
    * @param {ReceiptView | null} receipt
    */
-  openPrefs(choices, receipt) {
+  _openPrefs(choices, receipt) {
     const { _t: t, _act: act } = this;
     if (!this._overlay)
       this._opener = /** @type {HTMLElement | null} */ (this._root.activeElement || document.activeElement);
@@ -91,16 +91,16 @@ export class Ui {
       save: (c) => act.decide('custom', 'preferences', c),
       accept: () => act.decide('accept_all', 'preferences'),
       reject: () => act.decide('reject_all', 'preferences'),
-      close: () => this.closePrefs(),
+      close: () => this._closePrefs(),
     });
     const box = /** @type {HTMLElement} */ (this._overlay.firstChild);
-    this._overlay.addEventListener('keydown', (e) => trapKey(e, box, () => this.closePrefs()));
+    this._overlay.addEventListener('keydown', (e) => trapKey(e, box, () => this._closePrefs()));
     this._root.append(this._overlay);
     focusables(box)[0]?.focus();
   }
 
   /** Close the dialog and give focus back to whatever opened it (or the settings button). */
-  closePrefs() {
+  _closePrefs() {
     if (!this._overlay) return;
     this._overlay.remove();
     this._overlay = null;

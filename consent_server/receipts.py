@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import receipt_statements as statements
@@ -29,20 +29,20 @@ class RequestContext:
     gpc_header: bool
 
 
-def current_receipt(site_id: str, subject: str) -> Row[Any] | None:
+def current_receipt(site_id: str, subject: str) -> Any | None:
     """The subject's newest receipt on a site, for a read-only answer.
 
-    One statement and no transaction: autocommit spares PostgreSQL the BEGIN and
-    ROLLBACK round trips around it (the pool restores the isolation level when
-    the request ends). SQLite has no round trips to spare, and switching its
-    level costs a PRAGMA. The row has every public field of ``Receipt``.
+    One statement on a connection of its own, outside the ORM session: a lookup
+    needs neither its identity map nor a transaction. On PostgreSQL autocommit
+    spares the BEGIN and ROLLBACK round trips (the pool restores the isolation
+    level on return); SQLite runs a lone SELECT outside a transaction anyway.
+    The row has every public field of ``Receipt`` as an attribute.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    row: Row[Any] | None = db.session.execute(
-        statements.CURRENT, {"site": site_id, "subject": subject}
-    ).first()
-    return row
+    engine = db.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        return statements.fetch_current(conn, site_id, subject)
 
 
 def secret_keys() -> list[str]:
@@ -225,9 +225,18 @@ def record_decision(
     return receipt
 
 
-def is_valid(
-    site: Site, receipt: Receipt | Row[Any], now: datetime | None = None
-) -> bool:
+class Decision(Protocol):
+    """What validity needs of a receipt: a ``Receipt`` or a looked-up row."""
+
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def policy_version(self) -> str: ...
+    @property
+    def choices(self) -> dict[str, bool]: ...
+
+
+def is_valid(site: Site, receipt: Decision, now: datetime | None = None) -> bool:
     """Not expired, made under the current policy and covering every category."""
     return (
         receipt.expires_at > (now or datetime.now(UTC))

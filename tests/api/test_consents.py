@@ -401,6 +401,27 @@ def test_lookup_returns_the_current_decision(
     assert "granted" not in rv.json
 
 
+@pytest.fixture
+def far_timezone(app_config: dict[str, Any]) -> None:
+    """PostgreSQL sessions in UTC+05:30: answers must not depend on the server's zone."""
+    if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": "-c timezone=Asia/Kolkata"}
+        }
+
+
+def test_lookup_answers_the_receipt_exactly_as_recorded(
+    far_timezone: None, record: Record, client: FlaskClient
+) -> None:
+    subject = new_subject()
+    recorded = record(subject=subject, layer="preferences", gpc=True)
+
+    looked_up = client.get(f"/v1/sites/default/consents/{subject}").json
+
+    assert looked_up["receipt"] == recorded.json["receipt"]
+    assert looked_up["receipt"]["created_at"].endswith("+00:00")
+
+
 @pytest.mark.parametrize(
     ("category", "granted"),
     [("persistent", True), ("third_party", False), ("session", True)],

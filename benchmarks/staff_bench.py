@@ -34,7 +34,12 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from consent_server import create_app  # noqa: E402
 from consent_server.extensions import db  # noqa: E402
-from consent_server.models import DailyStat, Notice, Receipt  # noqa: E402
+from consent_server.models import (  # noqa: E402
+    DailyStat,
+    Notice,
+    Receipt,
+    StatsProgress,
+)
 from consent_server.sites import all_sites  # noqa: E402
 from consent_server.staff import create_token  # noqa: E402
 
@@ -61,6 +66,17 @@ def reset(url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
         return
+    # Create the database on a fresh PostgreSQL (from its maintenance database).
+    server = create_engine(
+        url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
+    )
+    with server.connect() as conn:
+        name = url.rsplit("/", 1)[1]
+        if not conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -178,6 +194,8 @@ def load(app: Any, url: str, rows: int, seed: int = 7) -> tuple[float, list[str]
             for (s, d, c), v in counters.items()
         ]
         db.session.execute(insert(DailyStat), stats)
+        # The counters above count every generated receipt (all older than now).
+        db.session.add(StatsProgress(name="daily", counted_until=datetime.now(UTC)))
         db.session.commit()
         if pg:
             db.session.execute(text("ANALYZE"))

@@ -111,3 +111,21 @@ def purge(dry_run: bool) -> None:
             f"{result.site}: {verb} {result.receipts} receipt(s) older than "
             f"{result.retention_days} days (before {result.cutoff:%Y-%m-%d %H:%M} UTC)"
         )
+
+
+@consent_cli.command("recount")
+def recount() -> None:
+    """Recount the statistics counters from the stored receipts.
+
+    Not needed in normal operation (counters catch up by themselves); for receipts
+    loaded in bulk with past dates, and after downgrading the database schema.
+    """
+    from .stats import rebuild_counters
+
+    try:
+        counted = rebuild_counters()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Counted {counted} receipt(s); newer ones are counted as statistics are read."
+    )

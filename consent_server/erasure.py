@@ -17,7 +17,7 @@ from .errors import NotFound
 from .extensions import db
 from .models import Erasure, Notice, Receipt
 from .sites import Site
-from .stats import counted_until, fold_counters
+from .stats import counted_until, fold_counters, fold_point
 
 ERASED_PREFIX = "erased-"
 
@@ -133,14 +133,17 @@ def purge_expired(
     receipts they have not counted yet are kept for the next purge.
     """
     now = now or datetime.now(UTC)
-    if not dry_run:
+    counted: datetime | None
+    if dry_run:  # count as if the fold below had run
+        counted = max(counted_until() or fold_point(), fold_point())
+    else:
         fold_counters()
-    counted = counted_until()
+        counted = counted_until()
     results = []
     for site in sites.values():
         days = int(site.config["retention_days"])
         cutoff = now - timedelta(days=days)
-        if counted is not None and not dry_run:
+        if counted is not None:
             cutoff = min(cutoff, counted)  # the rest goes at the next purge
         where = (Receipt.site == site.id) & (Receipt.created_at < cutoff)
         if dry_run:

@@ -17,7 +17,7 @@ folds before it deletes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -76,6 +76,19 @@ def _tally(receipts: Iterable[Any]) -> Totals:
             for c in _COUNTERS:
                 acc[c] += row[c]
     return totals
+
+
+class _Counted:
+    """Pass rows through, counting them: a fold streams, however many there are."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for row in self.rows:
+            self.count += 1
+            yield row
 
 
 def _receipts_between(lower: datetime | None, upper: datetime, *where: Any) -> Any:
@@ -139,7 +152,7 @@ def _claim(lower: datetime | None, upper: datetime) -> bool:
     return bool(moved.rowcount == 1)
 
 
-def _fold_point() -> datetime:
+def fold_point() -> datetime:
     # Always the real clock: a fold point in the future would skip receipts for good.
     return datetime.now(UTC) - FOLD_LAG
 
@@ -149,17 +162,17 @@ def fold_counters() -> int:
 
     Returns how many receipts were counted (0 when another fold got there first).
     """
-    upper = _fold_point()
+    upper = fold_point()
     lower = counted_until()
     if lower is not None and lower >= upper:
         return 0
     if not _claim(lower, upper):
         db.session.rollback()
         return 0
-    receipts = list(_receipts_between(lower, upper))
-    _add_to_counters(_tally(receipts))
+    seen = _Counted(_receipts_between(lower, upper))
+    _add_to_counters(_tally(seen))
     db.session.commit()
-    return len(receipts)
+    return seen.count
 
 
 def rebuild_counters() -> int:
@@ -167,16 +180,16 @@ def rebuild_counters() -> int:
 
     For repairs, bulk loads and after a downgrade of the schema.
     """
-    upper = _fold_point()
+    upper = fold_point()
     lower = counted_until()
     if not _claim(lower, upper):
         db.session.rollback()
         raise RuntimeError("another process is counting; try again")
     db.session.execute(delete(DailyStat))
-    receipts = list(_receipts_between(None, upper))
-    _add_to_counters(_tally(receipts))
+    seen = _Counted(_receipts_between(None, upper))
+    _add_to_counters(_tally(seen))
     db.session.commit()
-    return len(receipts)
+    return seen.count
 
 
 def _rate(part: int, whole: int) -> float | None:

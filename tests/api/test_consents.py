@@ -403,7 +403,7 @@ def test_lookup_returns_the_current_decision(
 
 @pytest.fixture
 def far_timezone(app_config: dict[str, Any]) -> None:
-    """PostgreSQL sessions in UTC+05:30: answers must not depend on the server's zone."""
+    """PostgreSQL sessions in UTC+05:30: answers must not depend on the zone."""
     if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "connect_args": {"options": "-c timezone=Asia/Kolkata"}

@@ -62,10 +62,10 @@ def _receipt_ids(app: Flask) -> set[str]:
         return set(db.session.scalars(select(Receipt.id)))
 
 
-def _purge(app: Flask) -> int:
-    """Purge the configured sites; how many receipts of 'default' went."""
+def _purge(app: Flask, dry_run: bool = False) -> int:
+    """Purge the configured sites; how many receipts of 'default' went (or would)."""
     with app.app_context():
-        results = purge_expired(app.extensions["consent_sites"])
+        results = purge_expired(app.extensions["consent_sites"], dry_run=dry_run)
     return next(r.receipts for r in results if r.site == "default")
 
 
@@ -273,6 +273,7 @@ def test_purge_keeps_receipts_the_counters_have_not_reached(
     monkeypatch.setattr(stats, "FOLD_LAG", timedelta(days=1150))
     with app.app_context():
         assert stats.rebuild_counters() == 2
+    assert _purge(app, dry_run=True) == 2  # what the purge will do, not more
     assert _purge(app) == 2
     assert _receipt_ids(app) == {expired, recent}
     assert not _receipt_ids(app) & oldest
@@ -335,3 +336,19 @@ def test_a_site_report_leaves_out_other_sites_unfolded_decisions(
     monkeypatch.setattr(stats, "FOLD_LAG", timedelta(0))
     assert _fold(app) == 2
     assert _report(client, auditor, site="default") == site
+
+
+def test_recount_command_repairs_the_counters(
+    app: Flask, client: FlaskClient, auditor, corpus
+) -> None:
+    before = _report(client, auditor)
+    with app.app_context():
+        db.session.execute(delete(DailyStat))
+        db.session.commit()
+    assert _report(client, auditor) != before
+
+    result = app.test_cli_runner().invoke(args=["consent", "recount"])
+
+    assert result.exit_code == 0, result.output
+    assert "Counted 6 receipt(s)" in result.output
+    assert _report(client, auditor) == before

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 from .errors import ProblemApi
@@ -34,3 +37,13 @@ cors = CORS()
 # The client address comes from werkzeug's ProxyFix (set up in create_app) when the
 # operator declares proxies, so request.remote_addr is the visitor's address.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def upsert_insert(table: Table, dialect: str) -> Any:
+    """The dialect's ``INSERT`` with ``on_conflict_do_*`` (SQLite, PostgreSQL)."""
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
+        dialect
+    )
+    if insert is None:
+        raise RuntimeError(f"this service needs SQLite or PostgreSQL, not {dialect}")
+    return insert(table)

@@ -9,6 +9,7 @@ ORM's execution layer, and these answer with plain rows.
 from __future__ import annotations
 
 from datetime import UTC
+from functools import cache
 from typing import Any
 
 from psycopg.rows import namedtuple_row
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Compiled,
     Connection,
+    Dialect,
     Insert,
     Select,
     and_,
@@ -28,8 +30,8 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
+from .extensions import upsert_insert
 from .models import Notice, Receipt
 
 RECEIPTS = Receipt.__table__
@@ -54,13 +56,18 @@ CURRENT: Select[Any] = (
     .limit(1)
 )
 
-_CURRENT_SQL: dict[str, tuple[str, Compiled]] = {}
+
+@cache
+def _compiled_current(dialect: Dialect) -> tuple[str, Compiled]:
+    compiled = CURRENT.compile(dialect=dialect)
+    return str(compiled), compiled
 
 
 def fetch_current(conn: Connection, site: str, subject: str) -> Any | None:
     """Run ``CURRENT``: a row with the public receipt fields, or None.
 
-    On PostgreSQL the compiled SELECT runs on psycopg's own cursor: SQLAlchemy's
+    On PostgreSQL it runs in autocommit (no BEGIN and ROLLBACK round trips; the
+    pool restores the isolation level) on psycopg's own cursor: SQLAlchemy's
     result layer (column metadata and per-value processing on every execute) cost
     the lookup endpoint a tenth of its throughput in ``benchmarks/server_bench.py``,
     and psycopg already returns what the columns hold (JSON as dicts; timestamps
@@ -69,10 +76,8 @@ def fetch_current(conn: Connection, site: str, subject: str) -> Any | None:
     params = {"site": site, "subject": subject}
     if conn.dialect.name != "postgresql":
         return conn.execute(CURRENT, params).first()
-    if "postgresql" not in _CURRENT_SQL:
-        built = CURRENT.compile(dialect=conn.dialect)
-        _CURRENT_SQL["postgresql"] = (str(built), built)
-    sql, compiled = _CURRENT_SQL["postgresql"]
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    sql, compiled = _compiled_current(conn.dialect)
     driver: Any = conn.connection.driver_connection
     with driver.cursor(row_factory=namedtuple_row) as cursor:
         cursor.execute(sql, compiled.construct_params(params))
@@ -133,8 +138,7 @@ def insert_linked(optional: tuple[str, ...]) -> Insert:
 
 def insert_notice(dialect: str) -> Insert:
     """``INSERT .. ON CONFLICT DO NOTHING`` for notices: the first writer wins."""
-    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    stmt: Insert = insert(Notice.__table__).on_conflict_do_nothing(
+    stmt: Insert = upsert_insert(Notice.__table__, dialect).on_conflict_do_nothing(
         index_elements=["hash"]
     )
     return stmt

@@ -33,15 +33,10 @@ def current_receipt(site_id: str, subject: str) -> Any | None:
     """The subject's newest receipt on a site, for a read-only answer.
 
     One statement on a connection of its own, outside the ORM session: a lookup
-    needs neither its identity map nor a transaction. On PostgreSQL autocommit
-    spares the BEGIN and ROLLBACK round trips (the pool restores the isolation
-    level on return); SQLite runs a lone SELECT outside a transaction anyway.
-    The row has every public field of ``Receipt`` as an attribute.
+    needs neither its identity map nor a transaction. The row has every public
+    field of ``Receipt`` as an attribute.
     """
-    engine = db.engine
-    with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT")
+    with db.engine.connect() as conn:
         return statements.fetch_current(conn, site_id, subject)
 
 

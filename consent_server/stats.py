@@ -21,11 +21,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
+from .extensions import db, upsert_insert
 from .models import DailyStat, Receipt, StatsProgress
 
 TOTAL = "*"
@@ -67,14 +66,17 @@ def _rows(
     return rows
 
 
+def _add(acc: dict[str, int], counts: dict[str, int]) -> None:
+    for c in _COUNTERS:
+        acc[c] += counts[c]
+
+
 def _tally(receipts: Iterable[Any]) -> Totals:
     """Add up (site, created_at, method, choices) rows per site, UTC day, category."""
     totals: Totals = defaultdict(lambda: dict.fromkeys(_COUNTERS, 0))
     for site, created_at, method, choices in receipts:
         for row in _rows(site, created_at.date(), method, choices):
-            acc = totals[(row["site"], row["day"], row["category"])]
-            for c in _COUNTERS:
-                acc[c] += row[c]
+            _add(totals[(row["site"], row["day"], row["category"])], row)
     return totals
 
 
@@ -103,14 +105,8 @@ def _add_to_counters(totals: Totals) -> None:
     """Add ``totals`` to the stored counters (insert or increment, in key order)."""
     if not totals:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
-        dialect
-    )
-    if insert is None:
-        raise RuntimeError(f"statistics need SQLite or PostgreSQL, not {dialect}")
     table = DailyStat.__table__
-    stmt = insert(table)
+    stmt = upsert_insert(table, db.session.get_bind().dialect.name)
     stmt = stmt.on_conflict_do_update(
         index_elements=["site", "day", "category"],
         set_={c: table.c[c] + getattr(stmt.excluded, c) for c in _COUNTERS},
@@ -197,11 +193,9 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def _counters(site: str | None, since: date, until: date) -> Totals:
-    sums = [func.sum(getattr(DailyStat, c)).label(c) for c in _COUNTERS]
-    stmt = (
-        select(DailyStat.site, DailyStat.day, DailyStat.category, *sums)
-        .where(DailyStat.day >= since, DailyStat.day < until)
-        .group_by(DailyStat.site, DailyStat.day, DailyStat.category)
+    counters = [getattr(DailyStat, c) for c in _COUNTERS]
+    stmt = select(DailyStat.site, DailyStat.day, DailyStat.category, *counters).where(
+        DailyStat.day >= since, DailyStat.day < until
     )
     if site is not None:
         stmt = stmt.where(DailyStat.site == site)
@@ -230,9 +224,7 @@ def _sums(site: str | None, since: date, until: date) -> Totals:
         where = [Receipt.site == site] if site is not None else []
         lower = start if newer is None else max(start, newer)
         for key, counts in _tally(_receipts_between(lower, end, *where)).items():
-            acc = totals[key]
-            for c in _COUNTERS:
-                acc[c] += counts[c]
+            _add(totals[key], counts)
     return totals
 
 
@@ -243,17 +235,14 @@ def daily_stats(site: str | None, since: date, until: date) -> dict[str, Any]:
         lambda: dict.fromkeys(_COUNTERS, 0)
     )
     for (_site, on, category), counts in _sums(site, since, until).items():
-        acc = by_day[(on, category)]
-        for c in _COUNTERS:
-            acc[c] += counts[c]
+        _add(by_day[(on, category)], counts)
     days: dict[date, dict[str, Any]] = {}
     overall: dict[str, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(_COUNTERS, 0)
     )
     for (day_key, category), counts in sorted(by_day.items()):
         day = days.setdefault(day_key, {"day": day_key.isoformat(), "categories": {}})
-        for c in _COUNTERS:
-            overall[category][c] += counts[c]
+        _add(overall[category], counts)
         if category == TOTAL:
             day.update(_totals(counts))
         else:

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .config import secret_keys
 from .sites import Site
 
 consent_cli = AppGroup("consent", help="Consent service administration.")
@@ -27,7 +28,7 @@ def list_sites() -> None:
 @consent_cli.command("keys")
 def key_status() -> None:
     """Show how many signing keys are configured (never the keys themselves)."""
-    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
+    keys = secret_keys()
     click.echo(f"{len(keys)} signing key(s); tokens are signed with the first.")
     if current_app.config["CONSENT_ENV"] != "production":
         click.echo(

@@ -134,6 +134,14 @@ def load_sites(path: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]
     return {sid: validate_site(sid, raw, source) for sid, raw in raw_sites.items()}
 
 
+def secret_keys() -> list[str]:
+    """The configured token keys of the current app, newest first (one accessor)."""
+    from flask import current_app
+
+    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
+    return keys
+
+
 def dev_secret_key(instance_path: str) -> str:
     """Read or create the development signing key in the instance folder."""
     key_file = Path(instance_path) / "dev-secret-key"

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy import delete, func, select, update
 
 from .audit import redact_subject
+from .config import secret_keys
 from .errors import NotFound
 from .extensions import db
 from .models import Erasure, Notice, Receipt
@@ -36,7 +37,7 @@ def _subject_filter(subject: str, site: str | None) -> Any:
 
 def find_erasure(subject: str, site: str | None = None) -> Erasure | None:
     """The newest recorded erasure of this subject, under any configured key."""
-    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
+    keys = secret_keys()
     hashes = [subject_hash(subject, k) for k in keys]
     stmt = select(Erasure).where(Erasure.subject_hash.in_(hashes))
     if site is not None:
@@ -104,7 +105,7 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
         )
     )
     redact_subject(subject)
-    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
+    keys = secret_keys()
     erasure = Erasure(
         subject_hash=subject_hash(subject, keys[0]),
         site=site,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import receipt_statements as statements
+from .config import secret_keys
 from .errors import Conflict, ValidationFailed
 from .extensions import db
 from .models import Receipt
@@ -38,11 +39,6 @@ def current_receipt(site_id: str, subject: str) -> Any | None:
     """
     with db.engine.connect() as conn:
         return statements.fetch_current(conn, site_id, subject)
-
-
-def secret_keys() -> list[str]:
-    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
-    return keys
 
 
 def _checked_choices(site: Site, choices: dict[str, bool]) -> dict[str, bool]:

@@ -11,14 +11,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
-
+from ..config import secret_keys
 from ..errors import ValidationFailed
 from ..signing import TokenInvalid, read_value, sign_value
 
 
 def _keys() -> list[str]:
-    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
+    keys = secret_keys()
     return keys
 
 

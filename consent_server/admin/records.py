@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, current_app, g, stream_with_context
+from flask import Response, g, stream_with_context
 from sqlalchemy import Select, and_, or_, select
 
+from ..config import secret_keys
 from ..erasure import find_erasure
 from ..errors import NotFound
 from ..extensions import db
@@ -153,7 +154,7 @@ def verify_receipt(receipt: Receipt, now: datetime | None = None) -> dict[str, A
     if receipt.token is None:
         result["reason"] = "erased"
         return result
-    keys: list[str] = current_app.config["CONSENT_SECRET_KEYS"]
+    keys = secret_keys()
     claims: TokenClaims | None
     try:
         claims = read_receipt(keys, receipt.token, now=now)

@@ -14,7 +14,7 @@ PORT   ?= 8000
 $(VENV)/.installed: setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test,dev]"
+	$(BIN)/python -m pip install -q -e ".[server,test,dev]"
 	touch $@
 
 banner-js/node_modules/.installed: banner-js/package.json banner-js/package-lock.json

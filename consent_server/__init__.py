@@ -1,148 +1,36 @@
 """Consent service: signed consent receipts for a cookie banner.
 
-``create_app`` is the only entry point: ``flask --app consent_server run`` and
-``gunicorn "consent_server:create_app()"`` both call it.
+``create_app`` is the server's only entry point: ``flask --app consent_server run``
+and ``gunicorn "consent_server:create_app()"`` both call it. It is loaded on first
+use, so that ``consent_server.gate`` and ``consent_server.verify`` import with only
+Flask and itsdangerous installed, and importing them does no work (issue #8).
 """
 
 from __future__ import annotations
 
-import logging
-import os
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from .config import DEFAULTS, ConfigError, dev_secret_key, from_env, load_sites
-
-# Aliased: importing the subpackage ``consent_server.api`` rebinds the name ``api``
-# in this module, so a second ``create_app`` would find the package, not the Api.
-from .extensions import api as smorest_api
-from .extensions import db, limiter, migrate
-from .sites import build_sites
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["create_app", "ConfigError"]
 
-log = logging.getLogger(__name__)
-
-# migrations/ sits at the top of the repository and inside the installed package.
-_PACKAGE_DIR = Path(__file__).resolve().parent
-MIGRATIONS_DIR = next(
-    (
-        p
-        for p in (_PACKAGE_DIR / "migrations", _PACKAGE_DIR.parent / "migrations")
-        if (p / "env.py").exists()
-    ),
-    _PACKAGE_DIR.parent / "migrations",
-)
-# static/ (the built banner) likewise.
-STATIC_DIR = next(
-    (
-        p
-        for p in (_PACKAGE_DIR / "static", _PACKAGE_DIR.parent / "static")
-        if (p / "banner.js").exists()
-    ),
-    _PACKAGE_DIR.parent / "static",
-)
+if TYPE_CHECKING:
+    from .config import ConfigError
+    from .factory import create_app
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: defaults < ``CONSENT_*`` environment < ``overrides``."""
-    app = Flask(__name__, instance_relative_config=True, static_folder=str(STATIC_DIR))
-    configure(app, overrides)
-    register_extensions(app)
-    register_blueprints(app)
-    register_cli(app)
-    return app
+def __getattr__(name: str) -> Any:
+    """Load the server (and its dependencies) only when it is asked for."""
+    if name == "create_app":
+        try:
+            from .factory import create_app
+        except ModuleNotFoundError as exc:
+            raise ModuleNotFoundError(
+                f"The consent service needs its server dependencies ({exc.name} is "
+                "missing): pip install 'consent-server[server]'",
+                name=exc.name,
+            ) from exc
+        return create_app
+    if name == "ConfigError":
+        from .config import ConfigError
 
-
-def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    app.config.update(DEFAULTS)
-    app.config.update(from_env(os.environ))
-    app.config.update(overrides or {})
-    os.makedirs(app.instance_path, exist_ok=True)
-    if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        db_file = Path(app.instance_path) / "consent.sqlite3"
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
-    _configure_secret_keys(app)
-    configs = load_sites(app.config["CONSENT_SITES_FILE"])
-    app.extensions["consent_sites"] = build_sites(configs)
-    app.extensions["consent_stored_notices"] = set()
-    app.config["RATELIMIT_ENABLED"] = bool(app.config["CONSENT_RATELIMIT_ENABLED"])
-    proxies = int(app.config["CONSENT_PROXY_COUNT"])
-    if proxies < 0:
-        raise ConfigError("CONSENT_PROXY_COUNT must be 0 or more")
-    if proxies:
-        # Trust X-Forwarded-For only for as many hops as the operator declared.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
-        )
-
-
-def _configure_secret_keys(app: Flask) -> None:
-    keys = app.config["CONSENT_SECRET_KEYS"]
-    if isinstance(keys, str):
-        keys = [k.strip() for k in keys.split(",") if k.strip()]
-    if not keys:
-        if app.config["CONSENT_ENV"] == "production":
-            raise ConfigError(
-                "CONSENT_SECRET_KEYS is not set; production needs at least one key"
-            )
-        keys = [dev_secret_key(app.instance_path)]
-        log.warning(
-            "!!! CONSENT_SECRET_KEYS is not set: using a generated DEVELOPMENT key "
-            "from %s. Tokens signed with it mean nothing elsewhere. Set "
-            "CONSENT_SECRET_KEYS before going live. !!!",
-            app.instance_path,
-        )
-    short = [k for k in keys if len(k) < 16]
-    if short:
-        raise ConfigError("every key in CONSENT_SECRET_KEYS needs 16+ characters")
-    app.config["CONSENT_SECRET_KEYS"] = keys
-    # Flask's own signing (staff sessions) uses the newest key.
-    app.config.setdefault("SECRET_KEY", None)
-    if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = keys[0]
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """WAL lets readers and one writer work at once; wait instead of failing."""
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
-def register_extensions(app: Flask) -> None:
-    from .security import register_security
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
-    limiter.init_app(app)
-    smorest_api.init_app(app)
-    register_security(app, app.extensions["consent_sites"])
-
-
-def register_blueprints(app: Flask) -> None:
-    from .admin import register_admin
-    from .api import register_api
-    from .demo import blp as demo_blp
-
-    register_api()
-    app.register_blueprint(demo_blp)
-    register_admin(app)
-
-
-def register_cli(app: Flask) -> None:
-    from .cli import consent_cli
-
-    app.cli.add_command(consent_cli)
+        return ConfigError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

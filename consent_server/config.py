@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 
 from .default_site import DEFAULT_SITE
 from .schemas import SITE_ID_RE, SiteConfigSchema
+from .signing import parse_secret_keys
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,7 @@ DEFAULTS: dict[str, Any] = {
 ENV_VARS: dict[str, tuple[str, Any]] = {
     "CONSENT_ENV": ("CONSENT_ENV", str),
     "CONSENT_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
-    "CONSENT_SECRET_KEYS": (
-        "CONSENT_SECRET_KEYS",
-        lambda v: [k.strip() for k in v.split(",") if k.strip()],
-    ),
+    "CONSENT_SECRET_KEYS": ("CONSENT_SECRET_KEYS", parse_secret_keys),
     "CONSENT_SITES_FILE": ("CONSENT_SITES_FILE", str),
     "CONSENT_PROXY_COUNT": ("CONSENT_PROXY_COUNT", int),
     "CONSENT_RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URI", str),

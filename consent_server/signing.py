@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,16 @@ from itsdangerous.url_safe import URLSafeSerializerMixin
 TOKEN_SALT = "consent-receipt-v1"
 # No token outlives the longest validity a site may set (DESIGN: 3650 days).
 MAX_TOKEN_AGE = 3650 * 86400
+
+
+def parse_secret_keys(keys: str | Iterable[str] | None) -> list[str]:
+    """Keys newest first, from a list or a comma-separated string (as in the
+    ``CONSENT_SECRET_KEYS`` environment variable); blanks are dropped."""
+    if keys is None:
+        return []
+    if isinstance(keys, str):
+        keys = keys.split(",")
+    return [k.strip() for k in keys if isinstance(k, str) and k.strip()]
 
 
 class _PlainURLSafeSerializer(URLSafeTimedSerializer):
@@ -89,7 +100,7 @@ def _cached_serializer(secret_keys: tuple[str, ...]) -> URLSafeTimedSerializer:
     )
 
 
-def sign_receipt(
+def sign_token(
     secret_keys: list[str],
     *,
     receipt_id: str,
@@ -99,7 +110,7 @@ def sign_receipt(
     policy_version: str,
     expires_at: datetime,
 ) -> str:
-    """Sign the compact token payload of one receipt."""
+    """Sign the consent token of one receipt: the compact payload the cookie holds."""
     payload = {
         "r": receipt_id,
         "s": site,
@@ -129,7 +140,7 @@ def _claims(payload: Any, issued_at: datetime) -> TokenClaims:
         raise TokenInvalid("bad_signature") from exc
 
 
-def read_receipt(
+def read_token(
     secret_keys: list[str], token: str, now: datetime | None = None
 ) -> TokenClaims:
     """Verify a token's signature and expiry and return its claims.
@@ -149,6 +160,11 @@ def read_receipt(
     if claims.expires_at <= (now or datetime.now(UTC)):
         raise TokenInvalid("expired", claims)
     return claims
+
+
+# Old names, until every caller uses the new ones (issue #8 renames them).
+sign_receipt = sign_token
+read_receipt = read_token
 
 
 def _purpose_serializer(secret_keys: list[str], purpose: str) -> URLSafeSerializer:

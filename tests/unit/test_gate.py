@@ -10,7 +10,7 @@ import pytest
 from flask import Flask, render_template_string
 
 from consent_server.gate import ConsentGate, consent_granted, consent_required
-from consent_server.signing import sign_receipt
+from consent_server.signing import sign_token
 
 KEYS = ["gate-key-newest-0123456789abcdef", "gate-key-older-0123456789abcdef"]
 POLICY = "2026-01"
@@ -23,7 +23,7 @@ def token(
     policy_version: str = POLICY,
     expires_in: timedelta = timedelta(days=30),
 ) -> str:
-    return sign_receipt(
+    return sign_token(
         keys or KEYS,
         receipt_id=str(uuid.uuid4()),
         site=site,
@@ -121,16 +121,68 @@ def test_untrustworthy_cookie_counts_as_no_consent(
     assert get(site_app, "/page", value).text == "no trackers"
 
 
-def test_gate_takes_keys_from_the_app_config() -> None:
+def _configured_app(keys: Any) -> Flask:
     app = Flask("configured")
-    app.config["CONSENT_SECRET_KEYS"] = KEYS
-    gate = ConsentGate(app)
-    assert gate.secret_keys == KEYS
+    app.config["CONSENT_SECRET_KEYS"] = keys
+    ConsentGate(app, policy_version=POLICY)
+
+    @app.get("/analytics")
+    @consent_required("third_party")
+    def analytics() -> str:
+        return "tracking"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param(KEYS, id="list"),
+        pytest.param(",".join(KEYS), id="comma-separated"),
+        pytest.param(f" {KEYS[0]} , {KEYS[1]} ,", id="spaces-and-blanks"),
+    ],
+)
+def test_gate_takes_keys_from_the_app_config(keys: Any) -> None:
+    app = _configured_app(keys)
+    # Either key verifies: the string was split like CONSENT_SECRET_KEYS is.
+    assert get(app, "/analytics", token(keys=[KEYS[0]])).status_code == 200
+    assert get(app, "/analytics", token(keys=[KEYS[1]])).status_code == 200
 
 
 def test_gate_without_keys_refuses_to_start() -> None:
     with pytest.raises(RuntimeError, match="secret_keys"):
-        ConsentGate(Flask("keyless"))
+        ConsentGate(Flask("keyless"), policy_version=POLICY)
+
+
+def test_gate_needs_a_policy_version() -> None:
+    with pytest.raises(TypeError, match="policy_version"):
+        ConsentGate(secret_keys=KEYS, site="default")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="policy_version"):
+        ConsentGate(secret_keys=KEYS, site="default", policy_version="")
+
+
+def test_gate_without_init_app_says_so() -> None:
+    app = Flask("forgotten")
+
+    @app.get("/")
+    def index() -> str:
+        return str(consent_granted("third_party"))
+
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(RuntimeError, match="init_app"):
+        app.test_client().get("/")
+
+
+def test_one_gate_serves_two_apps_with_their_own_keys() -> None:
+    gate = ConsentGate(policy_version=POLICY)
+    first, second = Flask("first"), Flask("second")
+    first.config["CONSENT_SECRET_KEYS"] = [KEYS[0]]
+    second.config["CONSENT_SECRET_KEYS"] = ["second-app-key-0123456789abcdef"]
+    for app in (first, second):
+        gate.init_app(app)
+        app.add_url_rule("/", "index", lambda: str(consent_granted("third_party")))
+    assert get(first, "/", token(keys=[KEYS[0]])).text == "True"
+    assert get(second, "/", token(keys=[KEYS[0]])).text == "False"
 
 
 def test_consent_granted_outside_a_request_is_false() -> None:

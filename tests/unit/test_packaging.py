@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def wheel_files(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
@@ -30,9 +31,36 @@ def wheel_files(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         check=True,
         capture_output=True,
     )
-    [wheel] = out.glob("consent_server-*.whl")
+    [built] = out.glob("consent_server-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def wheel_files(wheel: Path) -> set[str]:
     with zipfile.ZipFile(wheel) as zf:
         return set(zf.namelist())
+
+
+@pytest.fixture(scope="module")
+def requirements(wheel: Path) -> dict[str, set[str]]:
+    """Extra ('' for the base install) -> the distributions it requires."""
+    with zipfile.ZipFile(wheel) as zf:
+        [name] = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = zf.read(name).decode()
+    out: dict[str, set[str]] = {}
+    for line in metadata.splitlines():
+        if line.startswith("Requires-Dist:"):
+            spec, _, marker = line.removeprefix("Requires-Dist:").partition(";")
+            extra = marker.split("extra ==")[-1].strip(" '\"") if marker else ""
+            dist = re.split(r"[\[<>=!~ ]", spec.strip(), maxsplit=1)[0].lower()
+            out.setdefault(extra, set()).add(dist)
+    return out
+
+
+def test_the_base_install_is_the_gate_only(requirements: dict[str, set[str]]) -> None:
+    assert requirements[""] == {"itsdangerous"}
+    assert requirements["flask"] == {"flask"}
+    assert {"flask-sqlalchemy", "psycopg", "gunicorn"} <= requirements["server"]
 
 
 @pytest.mark.parametrize(

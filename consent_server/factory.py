@@ -1,0 +1,132 @@
+"""The application factory: configuration, extensions, blueprints, CLI."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import DEFAULTS, ConfigError, dev_secret_key, from_env, load_sites
+from .extensions import api as smorest_api
+from .extensions import db, limiter, migrate
+from .signing import parse_secret_keys
+from .sites import build_sites
+
+log = logging.getLogger(__name__)
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _data_dir(name: str, marker: str) -> Path:
+    """``migrations/`` and ``static/`` sit at the top of the repository, and inside
+    the package once installed: the one that holds ``marker``."""
+    candidates = (_PACKAGE_DIR / name, _PACKAGE_DIR.parent / name)
+    return next((p for p in candidates if (p / marker).exists()), candidates[1])
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults < ``CONSENT_*`` environment < ``overrides``."""
+    static = _data_dir("static", "banner.js")
+    app = Flask(
+        "consent_server", instance_relative_config=True, static_folder=str(static)
+    )
+    configure(app, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.update(DEFAULTS)
+    app.config.update(from_env(os.environ))
+    app.config.update(overrides or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        db_file = Path(app.instance_path) / "consent.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    _configure_secret_keys(app)
+    configs = load_sites(app.config["CONSENT_SITES_FILE"])
+    app.extensions["consent_sites"] = build_sites(configs)
+    app.extensions["consent_stored_notices"] = set()
+    app.config["RATELIMIT_ENABLED"] = bool(app.config["CONSENT_RATELIMIT_ENABLED"])
+    proxies = int(app.config["CONSENT_PROXY_COUNT"])
+    if proxies < 0:
+        raise ConfigError("CONSENT_PROXY_COUNT must be 0 or more")
+    if proxies:
+        # Trust X-Forwarded-For only for as many hops as the operator declared.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+
+def _configure_secret_keys(app: Flask) -> None:
+    keys = parse_secret_keys(app.config["CONSENT_SECRET_KEYS"])
+    if not keys:
+        if app.config["CONSENT_ENV"] == "production":
+            raise ConfigError(
+                "CONSENT_SECRET_KEYS is not set; production needs at least one key"
+            )
+        keys = [dev_secret_key(app.instance_path)]
+        log.warning(
+            "!!! CONSENT_SECRET_KEYS is not set: using a generated DEVELOPMENT key "
+            "from %s. Tokens signed with it mean nothing elsewhere. Set "
+            "CONSENT_SECRET_KEYS before going live. !!!",
+            app.instance_path,
+        )
+    short = [k for k in keys if len(k) < 16]
+    if short:
+        raise ConfigError("every key in CONSENT_SECRET_KEYS needs 16+ characters")
+    app.config["CONSENT_SECRET_KEYS"] = keys
+    # Flask's own signing (staff sessions) uses the newest key.
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = keys[0]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL lets readers and one writer work at once; wait instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from .security import register_security
+
+    db.init_app(app)
+    with app.app_context():
+        # This app's engines only: a host process's other SQLite databases keep
+        # their own settings (a listener on ``Engine`` would reach them all).
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=str(_data_dir("migrations", "env.py")))
+    limiter.init_app(app)
+    smorest_api.init_app(app)
+    register_security(app, app.extensions["consent_sites"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import register_admin
+    from .api import register_api
+    from .demo import blp as demo_blp
+
+    register_api()
+    app.register_blueprint(demo_blp)
+    register_admin(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import consent_cli
+
+    app.cli.add_command(consent_cli)

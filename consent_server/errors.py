@@ -170,7 +170,12 @@ class ProblemApi(Api):  # type: ignore[misc]
             )
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
-        if isinstance(errors, dict) and set(errors) <= {"json", "query", "path"}:
+        if isinstance(errors, dict) and set(errors) <= {
+            "json",
+            "query",
+            "path",
+            "headers",
+        }:
             # webargs nests messages by location; one location at a time is flatter.
             flat: dict[str, Any] = {}
             for messages in errors.values():

@@ -365,6 +365,37 @@ class ConsentCreatedSchema(Schema):
     )
 
 
+IDEMPOTENCY_KEY_RE = r"^[A-Za-z0-9._:-]{1,128}$"
+
+
+class ConsentHeadersSchema(Schema):
+    """Headers of a decision; others are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Regexp(
+            IDEMPOTENCY_KEY_RE, error="Must be 1-128 letters, digits or ._:-"
+        ),
+        metadata={"description": "Retries with the same key return the same receipt."},
+    )
+
+
+class SubjectPathSchema(Schema):
+    """The path of one subject's decision on a site."""
+
+    site = fields.String(required=True)
+    subject = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            SUBJECT_RE,
+            error="Must be a UUID or an id of 1 to 128 letters, digits and ._:@+-.",
+        ),
+    )
+
+
 class ConsentQueryArgsSchema(Schema):
     category = fields.String(validate=validate.Regexp(CATEGORY_ID_RE))
 

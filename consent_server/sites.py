@@ -20,16 +20,25 @@ def canonical_json(data: Any) -> bytes:
     ).encode("utf-8")
 
 
+def match_language(requested: str | None, languages: list[str]) -> str | None:
+    """The site language a tag asks for (``de-AT`` -> ``de``), or None.
+
+    Tags compare case-insensitively (BCP 47); the answer is the site's spelling.
+    The one language matcher of the server: notices, decisions and pages use it.
+    """
+    if not requested:
+        return None
+    by_lower = {lang.lower(): lang for lang in languages}
+    requested = requested.lower()
+    for candidate in (requested, requested.split("-")[0]):
+        if candidate in by_lower:
+            return by_lower[candidate]
+    return None
+
+
 def pick_language(requested: str | None, languages: list[str], default: str) -> str:
     """``de-AT`` falls back to ``de``; an unknown language to the site's default."""
-    if requested:
-        # Tags compare case-insensitively (BCP 47); answer with the site's spelling.
-        by_lower = {lang.lower(): lang for lang in languages}
-        requested = requested.lower()
-        for candidate in (requested, requested.split("-")[0]):
-            if candidate in by_lower:
-                return by_lower[candidate]
-    return default
+    return match_language(requested, languages) or default
 
 
 @dataclass

@@ -8,8 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..errors import require_json
-from ..receipts import verify_token
 from ..schemas import VerifyRequestSchema, VerifyResultSchema
+from ..validity import verify_token
 
 blp = Blueprint(
     "receipts",

@@ -1,0 +1,50 @@
+"""A subject's current decision on a site, for the public lookup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import receipt_statements as statements
+from .errors import NotFound, ValidationFailed
+from .extensions import db
+from .sites import Site
+from .validity import is_valid
+
+
+def current_receipt(site_id: str, subject: str) -> Any | None:
+    """The subject's newest receipt on a site, for a read-only answer.
+
+    One statement on a connection of its own, outside the ORM session: a lookup
+    needs neither its identity map nor a transaction. The row has every public
+    field of ``Receipt`` as an attribute.
+    """
+    with db.engine.connect() as conn:
+        return statements.fetch_current(conn, site_id, subject)
+
+
+def lookup_decision(
+    site: Site, subject: str, category: str | None = None
+) -> dict[str, Any]:
+    """The subject's newest receipt, whether it still counts, and with ``category``
+    whether that category is granted.
+
+    :raises ValidationFailed: the site has no such category.
+    :raises NotFound: nothing is recorded for the subject on this site.
+    """
+    if category is not None and category not in site.category_ids:
+        raise ValidationFailed(
+            "Unknown category.",
+            {"category": [f"This site has {site.category_ids}."]},
+        )
+    receipt = current_receipt(site.id, subject)
+    if receipt is None:
+        raise NotFound(f"No decision is recorded for this subject on {site.id!r}.")
+    valid = is_valid(site, receipt)
+    answer: dict[str, Any] = {
+        "receipt": receipt,
+        "choices": receipt.choices,
+        "valid": valid,
+    }
+    if category is not None:
+        answer["granted"] = valid and bool(receipt.choices.get(category))
+    return answer

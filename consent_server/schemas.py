@@ -15,6 +15,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from .compiled_dump import CompiledDumpSchema
+
 SITE_ID_RE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 CATEGORY_ID_RE = r"^[a-z][a-z0-9_]{0,31}$"
 LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
@@ -239,7 +241,7 @@ class ProblemSchema(Schema):
 # --- Notices ------------------------------------------------------------------
 
 
-class NoticeCookieSchema(Schema):
+class NoticeCookieSchema(CompiledDumpSchema):
     name = fields.String(allow_none=True)
     pattern = fields.String(allow_none=True)
     provider = fields.String(allow_none=True)
@@ -248,7 +250,7 @@ class NoticeCookieSchema(Schema):
     description = fields.String(allow_none=True)
 
 
-class NoticeCategorySchema(Schema):
+class NoticeCategorySchema(CompiledDumpSchema):
     id = fields.String()
     required = fields.Boolean()
     title = fields.String()
@@ -258,7 +260,7 @@ class NoticeCategorySchema(Schema):
     consent_mode = fields.List(fields.String())
 
 
-class NoticeSchema(Schema):
+class NoticeSchema(CompiledDumpSchema):
     """The notice a visitor sees: one site's categories and texts in one language."""
 
     site = fields.String()
@@ -334,7 +336,7 @@ class StoredChoices(fields.Dict):
         return None if value is None else {str(k): bool(v) for k, v in value.items()}
 
 
-class ReceiptSchema(Schema):
+class ReceiptSchema(CompiledDumpSchema):
     """A consent receipt: what was decided, on which notice, when."""
 
     id = fields.String()
@@ -358,7 +360,7 @@ class ReceiptSchema(Schema):
     ip_prefix = fields.String(allow_none=True)
 
 
-class ConsentCreatedSchema(Schema):
+class ConsentCreatedSchema(CompiledDumpSchema):
     receipt = fields.Nested(ReceiptSchema)
     token = fields.String(
         metadata={"description": "Signed token for the consent cookie"}
@@ -400,7 +402,7 @@ class ConsentQueryArgsSchema(Schema):
     category = fields.String(validate=validate.Regexp(CATEGORY_ID_RE))
 
 
-class ConsentLookupSchema(Schema):
+class ConsentLookupSchema(CompiledDumpSchema):
     receipt = fields.Nested(ReceiptSchema)
     choices = StoredChoices()
     valid = fields.Boolean(
@@ -423,7 +425,7 @@ class VerifyRequestSchema(Schema):
     token = fields.String(required=True, validate=validate.Length(1, 4096))
 
 
-class TokenReceiptSchema(Schema):
+class TokenReceiptSchema(CompiledDumpSchema):
     """What a token says, readable without a database."""
 
     id = fields.String()
@@ -436,11 +438,11 @@ class TokenReceiptSchema(Schema):
     expires_at = fields.DateTime(format="iso")
 
 
-class VerifyResultSchema(Schema):
+class VerifyResultSchema(CompiledDumpSchema):
     valid = fields.Boolean()
     reason = fields.String(allow_none=True, metadata={"enum": list(VERIFY_REASONS)})
     receipt = fields.Nested(TokenReceiptSchema, allow_none=True)
 
 
-class HealthSchema(Schema):
+class HealthSchema(CompiledDumpSchema):
     status = fields.String()

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from consent_server import create_app
 from consent_server.extensions import db
 from consent_server.models import Notice, Receipt
+from consent_server.signing import sign_token
 
 PROBLEM = "application/problem+json"
+# The ``record`` fixture of tests/conftest.py: POST a decision, get the response.
+Record = Callable[..., Any]
 
 
 def count_rows(app: Flask) -> tuple[int, int]:
@@ -37,3 +45,51 @@ def assert_problem(
     if type_suffix is not None:
         assert body["type"].endswith("/" + type_suffix), body["type"]
     return body
+
+
+def verify(client: FlaskClient, token: str) -> Any:
+    """POST /v1/receipts/verify; returns the JSON answer."""
+    rv = client.post("/v1/receipts/verify", json={"token": token})
+    assert rv.status_code == 200
+    assert rv.mimetype == "application/json"
+    return rv.json
+
+
+def stored(app: Flask, receipt_id: str) -> Receipt | None:
+    """The receipt row as stored, detached from any session."""
+    with app.app_context():
+        row = db.session.get(Receipt, receipt_id)
+        db.session.expunge_all()
+        db.session.remove()
+        return row
+
+
+def signed(keys: list[str], **overrides: Any) -> str:
+    """A consent token of the default site signed with ``keys``."""
+    import uuid
+
+    fields: dict[str, Any] = {
+        "receipt_id": str(uuid.uuid4()),
+        "site": "default",
+        "subject": str(uuid.uuid4()),
+        "choices": {"session": True, "persistent": True, "third_party": True},
+        "policy_version": "2026-01",
+        "expires_at": datetime.now(UTC) + timedelta(days=1),
+    }
+    fields.update(overrides)
+    return sign_token(keys, **fields)
+
+
+class other_app:  # noqa: N801 - used as a context manager
+    """A second app on the same database with another site file."""
+
+    def __init__(self, config: dict[str, Any], sites_file: Path) -> None:
+        self.app = create_app({**config, "CONSENT_SITES_FILE": str(sites_file)})
+
+    def __enter__(self) -> Flask:
+        return self.app
+
+    def __exit__(self, *exc: object) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 
-from .conftest import LiveServer, write_site_file
+from consent_server.default_site import DEFAULT_SITE
+from tests.api.helpers import other_app
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 def test_banner_js_has_site_config_then_the_built_bundle(
-    live_server: LiveServer,
+    app: Flask,
 ) -> None:
-    rv = live_server.app.test_client().get("/v1/sites/default/banner.js")
+    rv = app.test_client().get("/v1/sites/default/banner.js")
     assert rv.status_code == 200
     assert rv.mimetype == "text/javascript"
     first, rest = rv.data.split(b"\n", 1)
@@ -35,8 +37,8 @@ def test_banner_js_has_site_config_then_the_built_bundle(
     assert rv.headers["SourceMap"] == "banner.js.map"
 
 
-def test_banner_js_is_etag_cacheable(live_server: LiveServer) -> None:
-    client = live_server.app.test_client()
+def test_banner_js_is_etag_cacheable(app: Flask) -> None:
+    client = app.test_client()
     rv = client.get("/v1/sites/default/banner.js")
     etag = rv.headers["ETag"]
     assert etag and "public" in rv.headers["Cache-Control"]
@@ -51,24 +53,24 @@ def test_banner_js_is_etag_cacheable(live_server: LiveServer) -> None:
 
 
 def test_banner_etag_changes_with_the_site_config(
-    live_server: LiveServer,
-    make_live_server: Callable[[dict[str, Any]], LiveServer],
-    live_config: dict[str, Any],
-    tmp_path: Path,
+    client: FlaskClient, app_config: dict[str, Any], tmp_path: Path
 ) -> None:
-    site_file = write_site_file(tmp_path / "sites.json", policy_version="2026-02")
-    edited = make_live_server({**live_config, "CONSENT_SITES_FILE": str(site_file)})
-    before = live_server.app.test_client().get("/v1/sites/default/banner.js")
-    after = edited.app.test_client().get("/v1/sites/default/banner.js")
+    site = {**copy.deepcopy(DEFAULT_SITE), "policy_version": "2026-02"}
+    site_file = tmp_path / "sites.json"
+    site_file.write_text(json.dumps({"sites": {"default": site}}), encoding="utf-8")
+    before = client.get("/v1/sites/default/banner.js")
+    with other_app(app_config, site_file) as edited:
+        after = edited.test_client().get("/v1/sites/default/banner.js")
+        after_304 = edited.test_client().get(
+            "/v1/sites/default/banner.js",
+            headers={"If-None-Match": before.headers["ETag"]},
+        )
     assert before.headers["ETag"] != after.headers["ETag"]
-    after_304 = edited.app.test_client().get(
-        "/v1/sites/default/banner.js", headers={"If-None-Match": before.headers["ETag"]}
-    )
     assert after_304.status_code == 200
 
 
-def test_unknown_site_banner_is_a_problem(live_server: LiveServer) -> None:
-    client = live_server.app.test_client()
+def test_unknown_site_banner_is_a_problem(app: Flask) -> None:
+    client = app.test_client()
     for path in ("/v1/sites/nope/banner.js", "/v1/sites/nope/banner.js.map"):
         rv = client.get(path)
         assert rv.status_code == 404
@@ -79,8 +81,8 @@ def _get_map(app: Flask) -> Any:
     return app.test_client().get("/v1/sites/default/banner.js.map")
 
 
-def test_source_map_is_served_where_the_bundle_points(live_server: LiveServer) -> None:
-    rv = _get_map(live_server.app)
+def test_source_map_is_served_where_the_bundle_points(app: Flask) -> None:
+    rv = _get_map(app)
     assert rv.status_code == 200
     assert rv.mimetype == "application/json"
     served = rv.json
@@ -96,10 +98,10 @@ def test_source_map_is_served_where_the_bundle_points(live_server: LiveServer) -
     )
 
 
-def test_source_map_lines_up_with_the_served_script(live_server: LiveServer) -> None:
-    client = live_server.app.test_client()
+def test_source_map_lines_up_with_the_served_script(app: Flask) -> None:
+    client = app.test_client()
     script = client.get("/v1/sites/default/banner.js").data.decode().split("\n")
-    groups = _get_map(live_server.app).json["mappings"].split(";")
+    groups = _get_map(app).json["mappings"].split(";")
     # Line 0 (config) has no mappings; line 1 is the minified bundle, which is all
     # mapped.
     assert groups[0] == "" and groups[1]
@@ -113,9 +115,9 @@ def test_source_map_lines_up_with_the_served_script(live_server: LiveServer) -> 
     assert 0 < last < len(script[1])
 
 
-def test_source_map_is_etag_cacheable(live_server: LiveServer) -> None:
-    client = live_server.app.test_client()
-    rv = _get_map(live_server.app)
+def test_source_map_is_etag_cacheable(app: Flask) -> None:
+    client = app.test_client()
+    rv = _get_map(app)
     assert rv.headers["ETag"] and "public" in rv.headers["Cache-Control"]
     again = client.get(
         "/v1/sites/default/banner.js.map", headers={"If-None-Match": rv.headers["ETag"]}

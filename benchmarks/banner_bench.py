@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import statistics
 import sys
 import tempfile
@@ -40,22 +39,13 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from consent_server import create_app  # noqa: E402
 from consent_server.extensions import db  # noqa: E402
+from tests.support import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 try:
     import brotli  # type: ignore[import-not-found]
 except ImportError:  # optional
     brotli = None
 
-CHROMIUM_FLAGS = [  # the same as tests/browser/conftest.py
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 BUDGET_GZIP = 8 * 1024
 BUDGET_AFTER_DCL_MS = 50.0
@@ -263,7 +253,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
         "--chromium",
-        default=os.environ.get("CONSENT_TEST_CHROMIUM", "/usr/bin/chromium"),
+        default=CHROMIUM,
     )
     args = parser.parse_args()
     runs = max(1, args.runs)

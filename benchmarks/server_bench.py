@@ -31,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support import reset_postgres  # noqa: E402
+
 BIN = Path(sys.executable).parent
 KEY = "bench-key-0123456789abcdef0123456789"
 
@@ -169,16 +172,6 @@ def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
         return data
 
 
-def prepare_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def bench_database(
     label: str, db_url: str, args: argparse.Namespace
 ) -> list[dict[str, Any]]:
@@ -280,7 +273,7 @@ def main() -> int:
             ],
             capture_output=True,
         )
-        prepare_postgres(args.pg_url)
+        reset_postgres(args.pg_url)
         results += bench_database("postgresql", args.pg_url, args)
 
     print(

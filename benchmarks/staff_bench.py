@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from consent_server import create_app  # noqa: E402
 from consent_server.extensions import db  # noqa: E402
@@ -42,6 +42,7 @@ from consent_server.models import (  # noqa: E402
 )
 from consent_server.sites import all_sites  # noqa: E402
 from consent_server.staff import create_token  # noqa: E402
+from tests.support import reset_postgres  # noqa: E402
 
 KEYS = ["bench-key-0123456789abcdef0123"]
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/staffbench"
@@ -66,22 +67,7 @@ def reset(url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
         return
-    # Create the database on a fresh PostgreSQL (from its maintenance database).
-    server = create_engine(
-        url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
-    )
-    with server.connect() as conn:
-        name = url.rsplit("/", 1)[1]
-        if not conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        ):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    server.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    reset_postgres(url)
 
 
 def generate(rows: int, subjects: int, now: datetime, rng: random.Random):  # type: ignore[no-untyped-def]

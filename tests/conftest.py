@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
 
 from consent_server import create_app
 from consent_server.extensions import db
+from tests.support import reset_postgres
 
 TEST_KEYS = ["test-key-newest-0123456789abcdef", "test-key-older-0123456789abcdef"]
 PG_URL = os.environ.get("CONSENT_TEST_DATABASE_URL")
@@ -29,15 +29,6 @@ def _database_params() -> list[Any]:
     if PG_URL:
         params.append(pytest.param("postgresql", id="postgresql"))
     return params
-
-
-def reset_postgres(url: str) -> None:
-    """Drop everything in the public schema, so each test starts from nothing."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 @pytest.fixture(params=_database_params())

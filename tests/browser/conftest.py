@@ -7,7 +7,6 @@ context (pytest-playwright's ``page``), so no cookie leaks between tests.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,19 +21,9 @@ from consent_server import create_app
 from consent_server.extensions import db
 
 from ..conftest import TEST_KEYS
+from ..support import CHROMIUM, CHROMIUM_FLAGS
 
 PAGES_DIR = Path(__file__).parent / "pages"
-CHROMIUM = os.environ.get("CONSENT_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

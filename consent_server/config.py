@@ -15,8 +15,9 @@ from typing import Any
 from marshmallow import ValidationError
 
 from .default_site import DEFAULT_SITE
-from .schemas import SITE_ID_RE, SiteConfigSchema
 from .signing import parse_secret_keys
+from .site_schema import SiteConfigSchema
+from .vocabulary import SITE_ID_RE
 
 log = logging.getLogger(__name__)
 

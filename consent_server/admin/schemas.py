@@ -8,15 +8,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..schemas import (
-    ACTIONS,
-    CATEGORY_ID_RE,
-    METHODS,
-    SITE_ID_RE,
-    SUBJECT_RE,
-    ReceiptSchema,
-)
+from ..schemas import ReceiptSchema
 from ..staff import NAME_RE, ROLES
+from ..vocabulary import ACTIONS, CATEGORY_ID_RE, METHODS, SITE_ID_RE, SUBJECT_RE
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100

@@ -33,10 +33,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..audit import record_request
 from ..erasure import erase_subject, subject_history
 from ..errors import Problem
-from ..schemas import ACTIONS, METHODS
 from ..sites import all_sites
 from ..staff import authenticate, staff_by_id
 from ..stats import daily_stats
+from ..vocabulary import ACTIONS, METHODS
 from .chart import opt_in_chart
 from .records import (
     audit_page,

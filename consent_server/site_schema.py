@@ -1,0 +1,170 @@
+"""The site file's schema: one site's notice and how its consent is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from .schema_fields import long_text, short_text, strict_boolean, valid_regex
+from .vocabulary import (
+    CATEGORY_ID_RE,
+    CONSENT_MODE_TYPES,
+    COOKIE_NAME_RE,
+    DOMAIN_RE,
+    LANGUAGE_RE,
+    ORIGIN_RE,
+)
+
+
+class CookieSchema(Schema):
+    name = fields.String(validate=validate.Regexp(COOKIE_NAME_RE), load_default=None)
+    pattern = fields.String(
+        validate=[validate.Length(min=1, max=200), valid_regex], load_default=None
+    )
+    provider = fields.String(validate=short_text, load_default=None)
+    duration = fields.String(validate=short_text, load_default=None)
+    party = fields.String(
+        validate=validate.OneOf(("first", "third")), load_default="first"
+    )
+    description = fields.String(validate=long_text, load_default=None)
+
+    @validates_schema
+    def _name_or_pattern(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if (data.get("name") is None) == (data.get("pattern") is None):
+            raise ValidationError("Give exactly one of 'name' or 'pattern'.", "name")
+
+
+class ThirdPartySchema(Schema):
+    name = fields.String(required=True, validate=short_text)
+    url = fields.Url(load_default=None, schemes={"http", "https"})
+
+
+class CategoryTextsSchema(Schema):
+    title = fields.String(required=True, validate=short_text)
+    description = fields.String(required=True, validate=long_text)
+
+
+class CategorySchema(Schema):
+    id = fields.String(required=True, validate=validate.Regexp(CATEGORY_ID_RE))
+    required = strict_boolean(load_default=False)
+    texts = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(LANGUAGE_RE)),
+        values=fields.Nested(CategoryTextsSchema),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    cookies = fields.List(fields.Nested(CookieSchema), load_default=list)
+    third_parties = fields.List(fields.Nested(ThirdPartySchema), load_default=list)
+    consent_mode = fields.List(
+        fields.String(validate=validate.OneOf(CONSENT_MODE_TYPES)), load_default=list
+    )
+
+
+class ControllerSchema(Schema):
+    name = fields.String(required=True, validate=short_text)
+    contact = fields.String(load_default=None, validate=short_text)
+    address = fields.String(load_default=None, validate=short_text)
+    email = fields.Email(required=True)
+
+
+class SiteCookieSchema(Schema):
+    name = fields.String(
+        load_default="consent", validate=validate.Regexp(COOKIE_NAME_RE)
+    )
+    domain = fields.String(load_default=None, validate=validate.Regexp(DOMAIN_RE))
+
+
+class SiteConfigSchema(Schema):
+    """One site of the site file: its notice and how its consent is kept."""
+
+    policy_version = fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,64}$")
+    )
+    policy_url = fields.Url(load_default=None, schemes={"http", "https"})
+    jurisdiction = fields.String(load_default="EU", validate=validate.Length(1, 32))
+    default_language = fields.String(
+        load_default="en", validate=validate.Regexp(LANGUAGE_RE)
+    )
+    languages = fields.List(
+        fields.String(validate=validate.Regexp(LANGUAGE_RE)),
+        load_default=None,
+        validate=validate.Length(min=1),
+    )
+    validity_days = fields.Integer(
+        load_default=365, strict=True, validate=validate.Range(1, 3650)
+    )
+    refusal_validity_days = fields.Integer(
+        load_default=None, strict=True, validate=validate.Range(1, 3650)
+    )
+    retention_days = fields.Integer(
+        load_default=1095, strict=True, validate=validate.Range(1, 36500)
+    )
+    allowed_origins = fields.List(
+        fields.String(validate=validate.Regexp(ORIGIN_RE)), load_default=list
+    )
+    gpc_categories = fields.List(fields.String(), load_default=list)
+    floating_button = strict_boolean(load_default=True)
+    cookie = fields.Nested(SiteCookieSchema, load_default=lambda: {"name": "consent"})
+    controller = fields.Nested(ControllerSchema, required=True)
+    texts = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(LANGUAGE_RE)),
+        values=fields.Dict(
+            keys=fields.String(
+                validate=validate.Regexp(r"^[A-Za-z][A-Za-z0-9]{0,40}$")
+            ),
+            values=fields.String(validate=long_text),
+        ),
+        load_default=dict,
+    )
+    categories = fields.List(
+        fields.Nested(CategorySchema), required=True, validate=validate.Length(1, 20)
+    )
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
+        categories = data.get("categories") or []
+        ids = [c["id"] for c in categories]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("Category ids must be unique.", "categories")
+        if not any(c["required"] for c in categories) and not categories:
+            raise ValidationError("At least one category is needed.", "categories")
+        optional = {c["id"] for c in categories if not c["required"]}
+        for cat in data.get("gpc_categories") or []:
+            if cat not in optional:
+                raise ValidationError(
+                    f"'{cat}' is not an optional category of this site.",
+                    "gpc_categories",
+                )
+        default = data.get("default_language", "en")
+        for cat in categories:
+            if default not in cat["texts"]:
+                raise ValidationError(
+                    f"Category '{cat['id']}' has no texts in the default language "
+                    f"'{default}'.",
+                    "categories",
+                )
+        refusal = data.get("refusal_validity_days")
+        if refusal is not None and refusal > data.get("validity_days", 365):
+            raise ValidationError(
+                "A refusal cannot be kept longer than a consent.",
+                "refusal_validity_days",
+            )
+
+    @post_load
+    def _fill_languages(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if not data.get("languages"):
+            found = {lang for c in data["categories"] for lang in c["texts"]}
+            data["languages"] = [data["default_language"]] + sorted(
+                found - {data["default_language"]}
+            )
+        if data["default_language"] not in data["languages"]:
+            data["languages"].insert(0, data["default_language"])
+        return data

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app
 
+from .banner_texts import banner_texts
 from .errors import UnknownSite
 
 
@@ -118,7 +119,8 @@ class Site:
             or cfg["validity_days"],
             "cookie": cfg["cookie"],
             "gpc_categories": cfg["gpc_categories"],
-            "texts": {**cfg["texts"].get(fallback, {}), **cfg["texts"].get(lang, {})},
+            # Every word the banner shows: the notice is what the visitor read.
+            "texts": {**banner_texts(lang), **cfg["texts"].get(lang, {})},
             "categories": categories,
         }
 

@@ -103,7 +103,7 @@ def purge(dry_run: bool) -> None:
 
     Run it daily, e.g. from cron: 15 3 * * * flask --app consent_server consent purge
     """
-    from .erasure import purge_expired
+    from .retention import purge_expired
 
     sites: dict[str, Site] = current_app.extensions["consent_sites"]
     verb = "would delete" if dry_run else "deleted"

@@ -24,23 +24,25 @@ from .records import (
     search_page,
     verify_receipt,
 )
-from .schemas import (
-    AuditPageSchema,
-    ErasureSchema,
+from .request_schemas import (
     ExportArgsSchema,
     PageArgsSchema,
-    ReceiptDetailSchema,
-    ReceiptPageSchema,
     ReceiptSearchArgsSchema,
-    StaffTokenCreatedSchema,
     StaffTokenCreateSchema,
-    StaffTokenSchema,
     StatsArgsSchema,
-    StatsSchema,
     SubjectArgsSchema,
-    SubjectHistorySchema,
     is_subject,
     stats_range,
+)
+from .response_schemas import (
+    AuditPageSchema,
+    ErasureSchema,
+    ReceiptDetailSchema,
+    ReceiptPageSchema,
+    StaffTokenCreatedSchema,
+    StaffTokenSchema,
+    StatsSchema,
+    SubjectHistorySchema,
 )
 
 blp = Blueprint(

@@ -46,7 +46,7 @@ from .records import (
     search_page,
     verify_receipt,
 )
-from .schemas import (
+from .request_schemas import (
     ExportArgsSchema,
     PageArgsSchema,
     ReceiptFilterArgsSchema,

@@ -8,7 +8,6 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import func, select, update
 
 from .audit import redact_subject
@@ -42,13 +41,19 @@ def find_erasure(subject: str, site: str | None = None) -> Erasure | None:
     return db.session.scalar(stmt.order_by(Erasure.created_at.desc()).limit(1))
 
 
+class SubjectErased(NotFound):
+    """No receipts of the subject are left because it was erased.
+
+    A view that meets it leaves the subject out of the audit log (``audit.leave_out``).
+    """
+
+
 def _not_found(subject: str, site: str | None) -> NotFound:
+    """The problem of a subject without receipts: erased, or never seen."""
     erasure = find_erasure(subject, site)
     where = f" on {site!r}" if site else ""
     if erasure is not None:
-        if has_request_context():
-            g.audit_redact = subject  # asking about an erased subject leaves no trace
-        return NotFound(
+        return SubjectErased(
             f"No receipts for this subject{where}: it was erased on "
             f"{erasure.created_at:%Y-%m-%d %H:%M} UTC."
         )
@@ -56,7 +61,11 @@ def _not_found(subject: str, site: str | None) -> NotFound:
 
 
 def subject_history(subject: str, site: str | None = None) -> dict[str, Any]:
-    """Everything stored about a subject, oldest first, with the notices it saw."""
+    """Everything stored about a subject, oldest first, with the notices it saw.
+
+    :raises SubjectErased: the subject's receipts (on ``site``) were erased.
+    :raises NotFound: there never were any.
+    """
     receipts = list(
         db.session.scalars(
             select(Receipt)
@@ -82,6 +91,9 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
     The receipts stay (counted in the statistics, proof that a decision happened)
     under a random pseudonym, with the network context, idempotency key and token
     (whose payload names the subject) removed. The audit log loses the id too.
+
+    :raises SubjectErased: already erased.
+    :raises NotFound: never seen.
     """
     count = db.session.scalar(
         select(func.count()).select_from(Receipt).where(_subject_filter(subject, site))

@@ -14,9 +14,8 @@ from ..models import Receipt
 from ..schemas import ACTIONS, CATEGORY_ID_RE, METHODS, SITE_ID_RE, SUBJECT_RE
 from ..sites import all_sites
 from ..staff import NAME_RE, ROLES
+from .cursor import DEFAULT_LIMIT, MAX_LIMIT
 
-MAX_LIMIT = 500
-DEFAULT_LIMIT = 100
 MAX_STATS_DAYS = 3660
 EXPORT_FORMATS = ("csv", "jsonl")
 

@@ -34,8 +34,8 @@ def register_ui(app: Flask) -> None:
 
 
 def render(template: str, status: int = 200, **context: Any) -> Response:
-    """A rendered page with its status."""
-    response = Response(render_template(template, **context))
+    """A rendered page with its status, which the template sees as ``status``."""
+    response = Response(render_template(template, status=status, **context))
     response.status_code = status
     return response
 

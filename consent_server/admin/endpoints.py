@@ -143,7 +143,7 @@ class SubjectView(MethodView):
         try:
             return subject_history(_checked_subject(subject), args.get("site"))
         except SubjectErased:
-            audit.leave_out(subject)
+            audit.leave_out(subject)  # nor keep the id an erasure removed
             raise
 
     @staff_doc
@@ -157,7 +157,7 @@ class SubjectView(MethodView):
         erasure is recorded with a keyed hash of the subject.
         """
         staff = require_role("admin", "erase subjects")
-        audit.leave_out(subject)
+        audit.leave_out(subject)  # the log must not keep the id this erases
         return erase_subject(_checked_subject(subject), staff.name, args.get("site"))
 
 

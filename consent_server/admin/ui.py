@@ -26,7 +26,8 @@ UI_CSP = (
 
 def register_ui(app: Flask) -> None:
     """Give staff their own session cookie and mount the UI under /admin/."""
-    from . import ui_pages  # noqa: F401  (importing it puts the pages on ``bp``)
+    # Importing the two modules puts their hooks and views on ``bp``.
+    from . import ui_pages  # noqa: F401
     from .ui_session import StaffSessionInterface
 
     app.session_interface = StaffSessionInterface()
@@ -42,11 +43,13 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
 
 @bp.errorhandler(Problem)
 def _error_page(problem: Problem) -> Response:
+    """A ``Problem`` raised in the UI, as its HTML error page."""
     return render("admin/error.html", problem.status, message=problem.detail)
 
 
 @bp.after_request
 def _after(response: Response) -> Response:
+    """Lock every UI answer down and audit the request."""
     response.headers["Content-Security-Policy"] = UI_CSP
     response.headers["Cache-Control"] = "no-store"
     # Staff URLs can name subjects: never send them to another origin.

@@ -71,6 +71,7 @@ def _load_or_refuse(
 
 
 def _filter_options() -> dict[str, Any]:
+    """The choices of the search form's selects."""
     sites = all_sites()
     categories = sorted({c for s in sites.values() for c in s.category_ids})
     return {
@@ -83,6 +84,7 @@ def _filter_options() -> dict[str, Any]:
 
 @bp.route("/")
 def index() -> BaseResponse:
+    """The receipts are the staff home page."""
     return redirect(url_for("admin_ui.receipts"))
 
 
@@ -91,6 +93,7 @@ def index() -> BaseResponse:
 
 @bp.route("/receipts")
 def receipts() -> Response:
+    """Search receipts, a page at a time; invalid filters are shown by the form."""
     raw = _form_args()
     args, errors = _load(ReceiptSearchArgsSchema(), raw)
     page = None
@@ -112,6 +115,7 @@ def receipts() -> Response:
 
 @bp.route("/receipts/<receipt_id>")
 def receipt(receipt_id: str) -> Response:
+    """One receipt, its verification and the notice the visitor saw."""
     found = get_receipt(receipt_id)
     return render(
         "admin/receipt.html",
@@ -123,6 +127,7 @@ def receipt(receipt_id: str) -> Response:
 
 @bp.route("/export")
 def export() -> Response:
+    """Download the receipts matching the search filters."""
     args = _load_or_refuse(
         ExportArgsSchema(), _form_args(), "The export filters are not valid"
     )
@@ -151,6 +156,7 @@ def _subject_arg(source: MultiDict[str, str]) -> str | None:
 
 @bp.route("/subjects")
 def subjects() -> Response:
+    """Look a subject up: its history, and for admins the way to erase it."""
     subject = _subject_arg(request.args)
     site_arg = {k: v for k, v in _form_args().items() if k == "site"}
     args = _load_or_refuse(SubjectArgsSchema(), site_arg, "The filters are not valid")
@@ -168,6 +174,7 @@ def subjects() -> Response:
 
 @bp.route("/subjects/erase", methods=["GET", "POST"])
 def erase() -> BaseResponse:
+    """Confirm (GET) and carry out (POST) a subject's erasure; admins only."""
     staff = require_role("admin", "erase subjects")
     source = request.form if request.method == "POST" else request.args
     subject = _subject_arg(source)
@@ -191,6 +198,7 @@ def erase() -> BaseResponse:
 
 @bp.route("/stats")
 def stats() -> Response:
+    """Opt-in statistics with their chart."""
     raw = _form_args()
     args, errors = _load(StatsArgsSchema(), raw)
     data = chart = None
@@ -222,6 +230,7 @@ def _required_categories(site_id: str | None) -> frozenset[str]:
 
 @bp.route("/audit", endpoint="audit")
 def audit_log() -> Response:
+    """The audit log, a page at a time; admins only."""
     require_role("admin", "read the audit log")
     args = _load_or_refuse(PageArgsSchema(), _form_args(), "The page is not valid")
     return render("admin/audit.html", page=audit.entries_page(args))

@@ -76,10 +76,12 @@ def csrf_token() -> str:
 
 @bp.app_template_global("admin_csrf_token")
 def _csrf_global() -> str:
+    """``admin_csrf_token()`` in templates, for every form."""
     return csrf_token()
 
 
 def _check_csrf() -> None:
+    """Refuse a POST without this session's CSRF token or from another origin."""
     sent = request.form.get("csrf_token", "")
     expected = session.get("csrf", "")
     if not sent or not expected or not hmac.compare_digest(sent, expected):
@@ -125,6 +127,7 @@ def _load_session() -> Response | None:
 def _sign_in_page(
     message: str | None, status: int = 200, error: str | None = None
 ) -> Response:
+    """The sign-in form, coming back to the page asked for after signing in."""
     next_url = request.full_path if request.method == "GET" else None
     return render(
         "admin/sign_in.html",
@@ -149,6 +152,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
+    """The sign-in form (GET) and signing in with a staff token (POST)."""
     if request.method == "GET":
         if g.staff is not None:
             return redirect(url_for("admin_ui.receipts"))
@@ -170,6 +174,7 @@ def sign_in() -> Any:
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> BaseResponse:
+    """End the session."""
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("admin_ui.sign_in"))

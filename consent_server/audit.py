@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 from flask import Response, g, request
 from sqlalchemy import or_, select
 
+from .admin.cursor import Page, paginate
 from .extensions import db
 from .models import AuditEntry
 
 log = logging.getLogger(__name__)
 
 REDACTED = "[erased]"
+# Where ``leave_out`` keeps the subjects of the current request; this module alone
+# reads and writes it.
+_LEFT_OUT = "audit_left_out"
+
+
+def leave_out(subject: str) -> None:
+    """Keep ``subject`` out of this request's audit entry.
+
+    Views call it when the request names a subject that is erased, or being erased:
+    the log must not keep the id that the erasure removed everywhere else.
+    """
+    left_out: set[str] = g.setdefault(_LEFT_OUT, set())
+    left_out.add(subject)
 
 
 def record_request(response: Response, interface: str) -> Response:
@@ -21,10 +36,8 @@ def record_request(response: Response, interface: str) -> Response:
     staff = g.get("staff")
     path = request.path
     query = request.query_string.decode("latin-1")
-    # An erasure request names the subject it erases; the log must not keep it.
-    redact = g.get("audit_redact")
-    if redact:
-        path, query = _redacted(path, query, redact)
+    for subject in sorted(g.get(_LEFT_OUT, ())):
+        path, query = _redacted(path, query, subject)
     entry = AuditEntry(
         token_id=staff.token_id if staff else None,
         token_name=staff.name if staff else None,
@@ -44,6 +57,11 @@ def record_request(response: Response, interface: str) -> Response:
         db.session.rollback()
         log.exception("could not write the audit entry for %s %s", request.method, path)
     return response
+
+
+def entries_page(args: dict[str, Any]) -> Page[AuditEntry]:
+    """One page of the audit log, newest first."""
+    return paginate(AuditEntry, select(AuditEntry), "audit", args, {})
 
 
 def _redacted_path(path: str, subject: str) -> str:

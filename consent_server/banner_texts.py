@@ -9,6 +9,7 @@ for the language they are written in.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -41,5 +42,7 @@ def banner_texts(lang: str) -> dict[str, str]:
     language has no translation of a key."""
     base = _load(BASE_LANGUAGE)
     assert base is not None, "banner_texts/en.json is part of the package"
-    own = _load(lang.lower()) or _load(lang.lower().split("-")[0]) or {}
+    own: Mapping[str, str] = (
+        _load(lang.lower()) or _load(lang.lower().split("-")[0]) or {}
+    )
     return {key: own.get(key) or text for key, text in base.items()}

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from .config import secret_keys
 from .sites import Site
+from .staff import ROLES
 
 consent_cli = AppGroup("consent", help="Consent service administration.")
 
@@ -47,7 +48,7 @@ consent_cli.add_command(token_cli)
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["auditor", "admin"]),
+    type=click.Choice(ROLES),
     help="auditor reads; admin also erases subjects and manages tokens.",
 )
 def token_create(name: str, role: str) -> None:
@@ -103,7 +104,7 @@ def purge(dry_run: bool) -> None:
 
     Run it daily, e.g. from cron: 15 3 * * * flask --app consent_server consent purge
     """
-    from .erasure import purge_expired
+    from .retention import purge_expired
 
     sites: dict[str, Site] = current_app.extensions["consent_sites"]
     verb = "would delete" if dry_run else "deleted"

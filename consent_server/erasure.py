@@ -1,24 +1,20 @@
-"""Data subject requests (access, erasure) and the retention purge."""
+"""Data subject requests: access (and portability) and erasure."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import g, has_request_context
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from .audit import redact_subject
 from .config import secret_keys
 from .errors import NotFound
 from .extensions import db
 from .models import Erasure, Notice, Receipt
-from .sites import Site
-from .stats import counted_until, fold_counters, fold_point
 
 ERASED_PREFIX = "erased-"
 
@@ -45,13 +41,19 @@ def find_erasure(subject: str, site: str | None = None) -> Erasure | None:
     return db.session.scalar(stmt.order_by(Erasure.created_at.desc()).limit(1))
 
 
+class SubjectErased(NotFound):
+    """No receipts of the subject are left because it was erased.
+
+    A view that meets it leaves the subject out of the audit log (``audit.leave_out``).
+    """
+
+
 def _not_found(subject: str, site: str | None) -> NotFound:
+    """The problem of a subject without receipts: erased, or never seen."""
     erasure = find_erasure(subject, site)
     where = f" on {site!r}" if site else ""
     if erasure is not None:
-        if has_request_context():
-            g.audit_redact = subject  # asking about an erased subject leaves no trace
-        return NotFound(
+        return SubjectErased(
             f"No receipts for this subject{where}: it was erased on "
             f"{erasure.created_at:%Y-%m-%d %H:%M} UTC."
         )
@@ -59,7 +61,11 @@ def _not_found(subject: str, site: str | None) -> NotFound:
 
 
 def subject_history(subject: str, site: str | None = None) -> dict[str, Any]:
-    """Everything stored about a subject, oldest first, with the notices it saw."""
+    """Everything stored about a subject, oldest first, with the notices it saw.
+
+    :raises SubjectErased: the subject's receipts (on ``site``) were erased.
+    :raises NotFound: there never were any.
+    """
     receipts = list(
         db.session.scalars(
             select(Receipt)
@@ -85,6 +91,9 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
     The receipts stay (counted in the statistics, proof that a decision happened)
     under a random pseudonym, with the network context, idempotency key and token
     (whose payload names the subject) removed. The audit log loses the id too.
+
+    :raises SubjectErased: already erased.
+    :raises NotFound: never seen.
     """
     count = db.session.scalar(
         select(func.count()).select_from(Receipt).where(_subject_filter(subject, site))
@@ -115,49 +124,3 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
     db.session.add(erasure)
     db.session.commit()
     return erasure
-
-
-@dataclass(frozen=True)
-class PurgeResult:
-    site: str
-    retention_days: int
-    cutoff: datetime
-    receipts: int
-
-
-def purge_expired(
-    sites: dict[str, Site], dry_run: bool = False, now: datetime | None = None
-) -> list[PurgeResult]:
-    """Delete (or with ``dry_run`` count) receipts older than each site's retention.
-
-    The statistics counters first catch up with the receipts about to go, and
-    receipts they have not counted yet are kept for the next purge.
-    """
-    now = now or datetime.now(UTC)
-    counted: datetime | None
-    if dry_run:  # count as if the fold below had run
-        counted = max(counted_until() or fold_point(), fold_point())
-    else:
-        fold_counters()
-        counted = counted_until()
-    results = []
-    for site in sites.values():
-        days = int(site.config["retention_days"])
-        cutoff = now - timedelta(days=days)
-        if counted is not None:
-            cutoff = min(cutoff, counted)  # the rest goes at the next purge
-        where = (Receipt.site == site.id) & (Receipt.created_at < cutoff)
-        if dry_run:
-            n = db.session.scalar(
-                select(func.count()).select_from(Receipt).where(where)
-            )
-        else:
-            # Newer receipts pointing at a purged one keep a NULL 'previous'.
-            deleted: Any = db.session.execute(delete(Receipt).where(where))
-            n = deleted.rowcount
-        results.append(PurgeResult(site.id, days, cutoff, int(n or 0)))
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    return results

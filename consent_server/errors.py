@@ -197,3 +197,11 @@ class ProblemApi(Api):  # type: ignore[misc]
             errors if isinstance(errors, dict) else None,
             headers,
         )
+
+
+class Forbidden(Problem):
+    """The caller is known but its role does not allow this."""
+
+    status = 403
+    type = "forbidden"
+    title = "Forbidden"

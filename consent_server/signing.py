@@ -162,11 +162,6 @@ def read_token(
     return claims
 
 
-# Old names, until every caller uses the new ones (issue #8 renames them).
-sign_receipt = sign_token
-read_receipt = read_token
-
-
 def _purpose_serializer(secret_keys: list[str], purpose: str) -> URLSafeSerializer:
     return URLSafeSerializer(
         list(reversed(secret_keys)),

@@ -21,6 +21,15 @@ def canonical_json(data: Any) -> bytes:
     ).encode("utf-8")
 
 
+def notice_hash(notice: dict[str, Any]) -> str:
+    """The SHA-256 of a notice's canonical JSON, without its own ``notice`` field.
+
+    The one notice hash: receipts name it, staff re-check stored notices with it.
+    """
+    body = {k: v for k, v in notice.items() if k != "notice"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
 def match_language(requested: str | None, languages: list[str]) -> str | None:
     """The site language a tag asks for (``de-AT`` -> ``de``), or None.
 
@@ -54,7 +63,7 @@ class Site:
     def __post_init__(self) -> None:
         for lang in self.config["languages"]:
             notice = self._build_notice(lang)
-            digest = hashlib.sha256(canonical_json(notice)).hexdigest()
+            digest = notice_hash(notice)
             self.notices[lang] = {**notice, "notice": digest}
             self.by_hash[digest] = lang
 

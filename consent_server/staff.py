@@ -33,10 +33,6 @@ class Staff:
     name: str
     role: str
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
     def may(self, role: str) -> bool:
         """Whether this staff member's role covers ``role``."""
         return ROLES.index(self.role) >= ROLES.index(role)

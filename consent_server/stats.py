@@ -26,10 +26,11 @@ from sqlalchemy.exc import IntegrityError
 
 from .extensions import db, upsert_insert
 from .models import DailyStat, Receipt, StatsProgress
+from .vocabulary import METHODS
 
 TOTAL = "*"
-METHOD_COLUMNS = ("accept_all", "reject_all", "custom", "api")
-_COUNTERS = ("decisions", "granted", *METHOD_COLUMNS)
+# DailyStat has one counter column per decision method, named after it.
+_COUNTERS = ("decisions", "granted", *METHODS)
 _PROGRESS = "daily"
 FOLD_LAG = timedelta(minutes=5)
 
@@ -41,7 +42,7 @@ def _rows(
     site: str, day: date, method: str, choices: dict[str, bool]
 ) -> list[dict[str, Any]]:
     """Counter increments of one decision: one row per category and the day total."""
-    methods = {m: int(method == m) for m in METHOD_COLUMNS}
+    methods = {m: int(method == m) for m in METHODS}
     rows = [
         {
             "site": site,
@@ -264,8 +265,8 @@ def _totals(counts: dict[str, int]) -> dict[str, Any]:
     n = counts["decisions"]
     return {
         "decisions": n,
-        "methods": {m: counts[m] for m in METHOD_COLUMNS},
-        "shares": {m: _rate(counts[m], n) for m in METHOD_COLUMNS},
+        "methods": {m: counts[m] for m in METHODS},
+        "shares": {m: _rate(counts[m], n) for m in METHODS},
     }
 
 

@@ -1,23 +1,22 @@
-"""Staff authentication: bearer tokens on the API, roles, and their problems."""
+"""Staff authentication and roles: bearer tokens on the API, one role check for both.
+
+The API authenticates each request by its bearer token, the UI by its session
+(``ui.session``); both leave the staff member in ``g.staff`` for ``require_role``.
+"""
 
 from __future__ import annotations
 
 from flask import Response, g, request
 
-from ..errors import Problem, problem_response
+from ..errors import Forbidden, problem_response
 from ..staff import Staff, authenticate
 
 SECURITY_SCHEME = "staffToken"
 SECURITY: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
 
 
-class Forbidden(Problem):
-    status = 403
-    type = "forbidden"
-    title = "Forbidden"
-
-
 def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if there is one."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
@@ -48,13 +47,20 @@ def authenticate_request() -> Response | None:
 
 
 def current_staff() -> Staff:
+    """The signed-in staff member of this request (API or UI)."""
     staff: Staff = g.staff
     return staff
 
 
-def require_role(role: str) -> Staff:
-    """The current staff member, or a 403 problem when the role is too weak."""
+def require_role(role: str, action: str) -> Staff:
+    """The current staff member, when their role covers ``role``.
+
+    :param action: what the request does, for the refusal: "erase subjects".
+    :raises Forbidden: the role is too weak.
+    """
     staff = current_staff()
     if not staff.may(role):
-        raise Forbidden(f"This needs the {role!r} role; the token has {staff.role!r}.")
+        raise Forbidden(
+            f"Your role ({staff.role}) may not {action}; it needs the {role} role."
+        )
     return staff

@@ -4,44 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..audit import record_request
-from ..erasure import erase_subject, subject_history
+from .. import audit
+from ..erasure import SubjectErased, erase_subject, subject_history
 from ..errors import NotFound, ValidationFailed, require_json
 from ..extensions import db
-from ..models import StaffToken
+from ..models import AuditEntry, StaffToken
 from ..staff import TokenError, create_token, list_tokens, revoke_token
 from ..stats import daily_stats
 from .auth import SECURITY, authenticate_request, require_role
-from .records import (
-    audit_page,
-    export_response,
+from .cursor import Page
+from .export import export_response
+from .receipt_search import (
+    ReceiptPage,
     get_receipt,
+    names_erased_subject,
     notice_content,
     search_page,
-    verify_receipt,
 )
-from .schemas import (
-    AuditPageSchema,
-    ErasureSchema,
+from .request_schemas import (
     ExportArgsSchema,
     PageArgsSchema,
-    ReceiptDetailSchema,
-    ReceiptPageSchema,
     ReceiptSearchArgsSchema,
-    StaffTokenCreatedSchema,
     StaffTokenCreateSchema,
-    StaffTokenSchema,
     StatsArgsSchema,
-    StatsSchema,
     SubjectArgsSchema,
-    SubjectHistorySchema,
     is_subject,
     stats_range,
 )
+from .response_schemas import (
+    AuditPageSchema,
+    ErasureSchema,
+    ReceiptDetailSchema,
+    ReceiptPageSchema,
+    StaffTokenCreatedSchema,
+    StaffTokenSchema,
+    StatsSchema,
+    SubjectHistorySchema,
+)
+from .verification import verify_receipt
 
 blp = Blueprint(
     "admin_api",
@@ -51,7 +55,7 @@ blp = Blueprint(
 )
 blp.before_request(authenticate_request)
 blp.before_request(require_json)
-blp.after_request(lambda response: record_request(response, "api"))
+blp.after_request(lambda response: audit.record_request(response, "api"))
 
 
 def staff_doc(func: Any) -> Any:
@@ -72,15 +76,18 @@ class ReceiptsView(MethodView):
     @staff_doc
     @blp.arguments(ReceiptSearchArgsSchema, location="query")
     @blp.response(200, ReceiptPageSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> ReceiptPage:
         """Search receipts, newest first, a page at a time.
 
         Pass `next_cursor` back as `cursor` with the same filters for the next page;
         receipts recorded meanwhile never shift the pages. `since` is inclusive,
         `until` exclusive.
         """
-        require_role("auditor")
-        return search_page(args)
+        require_role("auditor", "search receipts")
+        page = search_page(args)
+        if page.subject_erased:
+            audit.leave_out(args["subject"])
+        return page
 
 
 @blp.route("/receipts/export")
@@ -104,7 +111,9 @@ class ExportView(MethodView):
         CSV cells starting with `= + - @`, tab or CR get a leading `'` so that no
         spreadsheet runs them as formulas.
         """
-        require_role("auditor")
+        require_role("auditor", "export receipts")
+        if names_erased_subject(args):
+            audit.leave_out(args["subject"])
         return export_response(args)
 
 
@@ -114,7 +123,7 @@ class ReceiptView(MethodView):
     @blp.response(200, ReceiptDetailSchema)
     def get(self, receipt_id: str) -> dict[str, Any]:
         """One receipt, its verification, and the exact notice the visitor saw."""
-        require_role("auditor")
+        require_role("auditor", "read receipts")
         receipt = get_receipt(receipt_id)
         return {
             "receipt": receipt,
@@ -130,8 +139,12 @@ class SubjectView(MethodView):
     @blp.response(200, SubjectHistorySchema)
     def get(self, args: dict[str, Any], subject: str) -> dict[str, Any]:
         """A subject's full history as portable JSON (GDPR access and portability)."""
-        require_role("auditor")
-        return subject_history(_checked_subject(subject), args.get("site"))
+        require_role("auditor", "read subject histories")
+        try:
+            return subject_history(_checked_subject(subject), args.get("site"))
+        except SubjectErased:
+            audit.leave_out(subject)  # nor keep the id an erasure removed
+            raise
 
     @staff_doc
     @blp.arguments(SubjectArgsSchema, location="query")
@@ -143,8 +156,8 @@ class SubjectView(MethodView):
         lookup or export finds the subject, its IP prefix or user agent again. The
         erasure is recorded with a keyed hash of the subject.
         """
-        staff = require_role("admin")
-        g.audit_redact = subject
+        staff = require_role("admin", "erase subjects")
+        audit.leave_out(subject)  # the log must not keep the id this erases
         return erase_subject(_checked_subject(subject), staff.name, args.get("site"))
 
 
@@ -159,7 +172,7 @@ class StatsView(MethodView):
         `since` is the first day, `until` the day after the last (default: the last
         30 days).
         """
-        require_role("auditor")
+        require_role("auditor", "read statistics")
         since, until = stats_range(args)
         return daily_stats(args.get("site"), since, until)
 
@@ -169,10 +182,10 @@ class AuditView(MethodView):
     @staff_doc
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AuditPageSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Page[AuditEntry]:
         """The audit log of staff requests, newest first (admin)."""
-        require_role("admin")
-        return audit_page(args)
+        require_role("admin", "read the audit log")
+        return audit.entries_page(args)
 
 
 @blp.route("/tokens")
@@ -181,7 +194,7 @@ class TokensView(MethodView):
     @blp.response(200, StaffTokenSchema(many=True))
     def get(self) -> list[StaffToken]:
         """List staff tokens, never their secrets (admin)."""
-        require_role("admin")
+        require_role("admin", "manage staff tokens")
         return list_tokens()
 
     @staff_doc
@@ -189,7 +202,7 @@ class TokensView(MethodView):
     @blp.response(201, StaffTokenCreatedSchema)
     def post(self, data: dict[str, Any]) -> StaffToken:
         """Create a staff token; the answer is the only time it is shown (admin)."""
-        require_role("admin")
+        require_role("admin", "manage staff tokens")
         try:
             row, token = create_token(data["name"], data["role"])
         except TokenError as exc:
@@ -204,7 +217,7 @@ class TokenView(MethodView):
     @blp.response(200, StaffTokenSchema)
     def delete(self, token_id: int) -> StaffToken:
         """Revoke a staff token (admin)."""
-        require_role("admin")
+        require_role("admin", "manage staff tokens")
         row = db.session.get(StaffToken, token_id)
         if row is None:
             raise NotFound("There is no staff token with this id.")

@@ -1,7 +1,8 @@
-"""Fixtures for the staff API tests: tokens, and receipts built by hand."""
+"""Fixtures for the staff tests: tokens, UI sign-in, and receipts built by hand."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -9,18 +10,38 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
+from consent_server.config import secret_keys
 from consent_server.extensions import db
 from consent_server.models import Notice, Receipt
-from consent_server.receipts import secret_keys
-from consent_server.signing import sign_receipt
+from consent_server.signing import sign_token
 from consent_server.sites import all_sites
 from consent_server.staff import create_token
 from consent_server.stats import rebuild_counters
 
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def ui_csrf(client: FlaskClient, path: str) -> str:
+    """The CSRF token in the form of a staff UI page."""
+    match = _CSRF_FIELD.search(client.get(path).get_data(as_text=True))
+    assert match, f"no form on {path}"
+    return match.group(1)
+
+
+def ui_sign_in(client: FlaskClient, token: str) -> str:
+    """Sign the client in to the staff UI; returns the new session's CSRF token."""
+    rv = client.post(
+        "/admin/sign-in",
+        data={"csrf_token": ui_csrf(client, "/admin/sign-in"), "token": token},
+    )
+    assert rv.status_code == 302, rv.get_data(as_text=True)
+    return ui_csrf(client, "/admin/stats")
 
 
 @pytest.fixture
@@ -85,7 +106,7 @@ def make_receipt(app: Flask) -> Callable[..., str]:
                 choices=choices,
                 notice_hash=notice["notice"],
                 created_at=created,
-                token=sign_receipt(
+                token=sign_token(
                     secret_keys(),
                     receipt_id=values["id"],
                     site=values["site"],

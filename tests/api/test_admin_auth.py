@@ -1,4 +1,4 @@
-"""Staff API: tokens (CLI and API), authentication, roles, audit log, OpenAPI."""
+"""Staff access: tokens (CLI, API), authentication, roles, CSRF, audit log, OpenAPI."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from consent_server.extensions import db
 from consent_server.models import StaffToken
 from consent_server.staff import hash_token
 
-from .admin_fixtures import bearer
+from .admin_fixtures import bearer, ui_sign_in
 
 PROBLEM = "application/problem+json"
 ROUTES = [
@@ -71,6 +71,87 @@ def test_admin_routes_refuse_auditors(
     assert rv.status_code == 403
     assert rv.mimetype == PROBLEM
     assert "admin" in rv.json["detail"]
+
+
+# Admin-only operations on both front-ends: (front-end, method, path, action).
+ADMIN_ONLY_BOTH = [
+    ("api", "get", "/v1/admin/audit", "read the audit log"),
+    ("api", "delete", "/v1/admin/subjects/someone", "erase subjects"),
+    ("ui", "get", "/admin/audit", "read the audit log"),
+    ("ui", "get", "/admin/subjects/erase?subject=someone", "erase subjects"),
+    ("ui", "post", "/admin/subjects/erase", "erase subjects"),
+]
+
+
+@pytest.mark.parametrize(("front_end", "method", "path", "action"), ADMIN_ONLY_BOTH)
+def test_one_role_check_refuses_auditors_on_both_front_ends(
+    client: FlaskClient,
+    tokens,
+    make_receipt,
+    front_end: str,
+    method: str,
+    path: str,
+    action: str,
+) -> None:
+    make_receipt(subject="someone")
+    if front_end == "api":
+        rv = getattr(client, method)(path, headers=bearer(tokens["auditor"]))
+        assert rv.mimetype == PROBLEM
+        detail = rv.json["detail"]
+    else:
+        csrf = ui_sign_in(client, tokens["auditor"])
+        form = {"csrf_token": csrf, "subject": "someone"}
+        rv = getattr(client, method)(path, data=form if method == "post" else None)
+        assert rv.mimetype == "text/html"
+        detail = rv.get_data(as_text=True)
+    assert rv.status_code == 403
+    assert f"Your role (auditor) may not {action}; it needs the admin role." in detail
+    history = client.get("/v1/admin/subjects/someone", headers=bearer(tokens["admin"]))
+    assert history.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("form", "headers", "detail"),
+    [
+        ({}, {}, "This form was not sent from this page or has expired."),
+        ({"csrf_token": "forged"}, {}, "This form was not sent from this page"),
+        (
+            {"csrf_token": None},  # this session's token, sent from elsewhere
+            {"Origin": "https://attacker.example"},
+            "This form was sent from another site and was refused.",
+        ),
+    ],
+)
+def test_ui_refuses_a_form_without_its_csrf_token(
+    client: FlaskClient,
+    tokens,
+    make_receipt,
+    form: dict[str, str | None],
+    headers: dict[str, str],
+    detail: str,
+) -> None:
+    make_receipt(subject="someone")
+    csrf = ui_sign_in(client, tokens["admin"])
+    sent = {k: v or csrf for k, v in form.items()}
+    rv = client.post(
+        "/admin/subjects/erase", data={**sent, "subject": "someone"}, headers=headers
+    )
+    assert rv.status_code == 400
+    assert rv.mimetype == "text/html"
+    page = rv.get_data(as_text=True)
+    assert "<title>Error 400" in page and detail in page
+    history = client.get("/v1/admin/subjects/someone", headers=bearer(tokens["admin"]))
+    assert history.status_code == 200
+
+
+def test_ui_sign_in_needs_the_csrf_token_of_the_sign_in_page(
+    client: FlaskClient, tokens
+) -> None:
+    rv = client.post("/admin/sign-in", data={"token": tokens["admin"]})
+    assert rv.status_code == 400
+    assert rv.mimetype == "text/html"
+    assert "not sent from this page" in rv.get_data(as_text=True)
+    assert client.get("/admin/receipts").status_code == 401
 
 
 def test_revoked_token_fails(

@@ -9,6 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent_server.stats import rebuild_counters
+from consent_server.vocabulary import METHODS
+
+from .admin_fixtures import at
 
 PROBLEM = "application/problem+json"
 
@@ -108,6 +111,19 @@ def test_default_range_is_the_last_30_days(
     body = client.get("/v1/admin/stats", headers=auditor).json
     assert body["totals"]["decisions"] == 1
     assert body["totals"]["shares"]["accept_all"] == 1.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_decision_method_has_its_counter(
+    client: FlaskClient, auditor, make_receipt, method: str
+) -> None:
+    # Backdated, so the decision is read from the counter rows, not the receipts.
+    make_receipt(method=method, created_at=at("2026-01-05T10:00:00"))
+    totals = client.get(
+        "/v1/admin/stats?since=2026-01-01&until=2026-02-01", headers=auditor
+    ).json["totals"]
+    assert totals["methods"] == {m: int(m == method) for m in METHODS}
+    assert totals["shares"][method] == 1.0
 
 
 @pytest.mark.parametrize(

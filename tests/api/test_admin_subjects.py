@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from flask import Flask
@@ -13,6 +14,8 @@ from sqlalchemy import func, select
 
 from consent_server.extensions import db
 from consent_server.models import AuditEntry, Erasure, Receipt
+
+from .admin_fixtures import bearer, ui_sign_in
 
 PROBLEM = "application/problem+json"
 SUBJECT = "user:erase-me@example"
@@ -149,6 +152,73 @@ def test_erasure_leaves_no_trace_of_the_subject(
         )
         assert SUBJECT not in logged
         assert "/v1/admin/subjects/[erased]" in logged and "subject=[erased]" in logged
+
+
+# Every way to ask about a subject by its id, on both front-ends.
+ASKING = [
+    f"/v1/admin/subjects/{SUBJECT}",
+    f"/v1/admin/receipts?subject={SUBJECT}",
+    f"/v1/admin/receipts/export?subject={SUBJECT}&format=csv",
+    f"/admin/subjects?subject={SUBJECT}",
+    f"/admin/receipts?subject={SUBJECT}",
+    f"/admin/export?subject={SUBJECT}&format=jsonl",
+]
+
+
+def _last_audit_entry(app: Flask) -> AuditEntry:
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()))
+        db.session.expunge_all()
+    assert entry is not None
+    return entry
+
+
+@pytest.mark.parametrize("path", [*ASKING, f"/admin/subjects/erase?subject={SUBJECT}"])
+def test_asking_about_an_erased_subject_leaves_no_trace(
+    app: Flask, client: FlaskClient, tokens, make_receipt, path: str
+) -> None:
+    make_receipt(subject=SUBJECT)
+    admin = bearer(tokens["admin"])
+    assert (
+        client.delete(f"/v1/admin/subjects/{SUBJECT}", headers=admin).status_code == 200
+    )
+    ui_sign_in(client, tokens["admin"])
+    client.get(path, headers=admin)
+    entry = _last_audit_entry(app)
+    assert entry.path == path.split("?")[0].replace(SUBJECT, "[erased]")
+    assert SUBJECT not in entry.path + entry.query
+    assert "[erased]" in entry.path + entry.query
+
+
+@pytest.mark.parametrize("path", ASKING)
+def test_asking_about_a_subject_with_receipts_is_audited_as_asked(
+    app: Flask, client: FlaskClient, tokens, make_receipt, path: str
+) -> None:
+    make_receipt(subject=SUBJECT)
+    ui_sign_in(client, tokens["auditor"])
+    assert client.get(path, headers=bearer(tokens["auditor"])).status_code == 200
+    entry = _last_audit_entry(app)
+    assert SUBJECT in unquote(entry.path + "?" + entry.query)
+
+
+def test_erasing_in_the_ui_leaves_no_trace(
+    app: Flask, client: FlaskClient, tokens, make_receipt
+) -> None:
+    make_receipt(subject=SUBJECT)
+    csrf = ui_sign_in(client, tokens["admin"])
+    client.get(f"/admin/subjects?subject={SUBJECT}")
+    rv = client.post(
+        "/admin/subjects/erase", data={"csrf_token": csrf, "subject": SUBJECT}
+    )
+    assert rv.status_code == 302
+    with app.app_context():
+        entries = list(db.session.scalars(select(AuditEntry)))
+        assert db.session.scalar(select(Erasure.receipts)) == 1
+    assert [(e.method, e.path, e.status) for e in entries][-2:] == [
+        ("GET", "/admin/subjects", 200),
+        ("POST", "/admin/subjects/erase", 302),
+    ]
+    assert all(SUBJECT not in unquote(e.path + "?" + e.query) for e in entries)
 
 
 def test_erased_receipt_shows_why_it_cannot_be_verified(

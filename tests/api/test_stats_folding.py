@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
 
 from consent_server import stats
-from consent_server.erasure import purge_expired
 from consent_server.extensions import db
 from consent_server.models import DailyStat, Receipt, StatsProgress
+from consent_server.retention import purge_expired
 
 SUBJECT = "user:fold-me@example"
 LAG = stats.FOLD_LAG

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from consent_server.admin import ui
+from consent_server.admin import ui_session
 from consent_server.staff import create_token
 
 from .conftest import LiveServer
@@ -229,7 +229,7 @@ def test_statistics_chart_is_drawn(page: Page, staff, csp_errors) -> None:
 
 def test_expired_session_asks_to_sign_in_again(page: Page, staff, monkeypatch) -> None:
     sign_in(page, staff["url"], staff["auditor"])
-    monkeypatch.setattr(ui, "IDLE_SECONDS", -1)
+    monkeypatch.setattr(ui_session, "IDLE_SECONDS", -1)
     response = page.goto(staff["url"] + "/admin/stats")
     assert response is not None and response.status == 401
     expect(page.get_by_text("Your session has expired. Sign in again.")).to_be_visible()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from consent_server.signing import TOKEN_SALT, TokenInvalid, read_receipt, sign_receipt
+from consent_server.signing import TOKEN_SALT, TokenInvalid, read_token, sign_token
 
 NEW_KEY = "key-newest-0123456789abcdef"
 OLD_KEY = "key-older-0123456789abcdef"
@@ -31,7 +31,7 @@ def make_token(keys: list[str] | None = None, **overrides: Any) -> str:
         "expires_at": datetime.now(UTC) + timedelta(days=365),
     }
     fields.update(overrides)
-    return sign_receipt([NEW_KEY] if keys is None else keys, **fields)
+    return sign_token([NEW_KEY] if keys is None else keys, **fields)
 
 
 def payload_of(token: str) -> Any:
@@ -42,7 +42,7 @@ def payload_of(token: str) -> Any:
 
 def reason_of(keys: list[str], token: str) -> str:
     with pytest.raises(TokenInvalid) as info:
-        read_receipt(keys, token)
+        read_token(keys, token)
     return info.value.reason
 
 
@@ -51,7 +51,7 @@ def test_round_trip_returns_the_signed_claims() -> None:
     expires = datetime(2099, 1, 2, 3, 4, 5, tzinfo=UTC)
     token = make_token(receipt_id=receipt_id, subject=subject, expires_at=expires)
 
-    claims = read_receipt([NEW_KEY], token)
+    claims = read_token([NEW_KEY], token)
 
     assert claims.receipt_id == receipt_id
     assert claims.site == "default"
@@ -68,7 +68,7 @@ def test_token_signed_with_the_sha1_default_does_not_verify() -> None:
     payload = payload_of(token)
     sha1_token = URLSafeTimedSerializer(NEW_KEY, salt=TOKEN_SALT).dumps(payload)
 
-    assert read_receipt([NEW_KEY], token)  # the same payload signed our way is fine
+    assert read_token([NEW_KEY], token)  # the same payload signed our way is fine
     assert reason_of([NEW_KEY], sha1_token) == "bad_signature"
 
 
@@ -98,13 +98,13 @@ def test_token_for_the_default_site_is_under_400_bytes() -> None:
 
 def test_token_signed_with_an_older_key_verifies_while_it_is_configured() -> None:
     token = make_token(keys=[OLD_KEY])
-    claims = read_receipt([NEW_KEY, OLD_KEY], token)
+    claims = read_token([NEW_KEY, OLD_KEY], token)
     assert claims.site == "default"
 
 
 def test_new_tokens_are_signed_with_the_first_configured_key() -> None:
     token = make_token(keys=[NEW_KEY, OLD_KEY])
-    assert read_receipt([NEW_KEY], token)
+    assert read_token([NEW_KEY], token)
     assert reason_of([OLD_KEY], token) == "bad_signature"
 
 
@@ -116,7 +116,7 @@ def test_token_signed_with_a_removed_key_fails() -> None:
 def test_token_past_its_expiry_is_expired() -> None:
     token = make_token(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     with pytest.raises(TokenInvalid) as info:
-        read_receipt([NEW_KEY], token)
+        read_token([NEW_KEY], token)
     assert info.value.reason == "expired"
     assert info.value.claims is not None  # an expired token still says what it was
 
@@ -126,7 +126,7 @@ def test_token_expires_when_the_clock_passes_its_expiry() -> None:
     token = make_token(expires_at=expires)
     later = expires + timedelta(seconds=1)
     with pytest.raises(TokenInvalid) as info:
-        read_receipt([NEW_KEY], token, now=later)
+        read_token([NEW_KEY], token, now=later)
     assert info.value.reason == "expired"
 
 

@@ -1,4 +1,4 @@
-"""marshmallow schemas of the staff API: filters, pages, receipts, stats, audit."""
+"""marshmallow schemas of what staff send: query filters, pages, new tokens."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
 
-from ..schemas import ReceiptSchema
+from ..extensions import db
+from ..models import Receipt
+from ..sites import all_sites
 from ..staff import NAME_RE, ROLES
 from ..vocabulary import ACTIONS, CATEGORY_ID_RE, METHODS, SITE_ID_RE, SUBJECT_RE
+from .cursor import DEFAULT_LIMIT, MAX_LIMIT
 
-MAX_LIMIT = 500
-DEFAULT_LIMIT = 100
 MAX_STATS_DAYS = 3660
 EXPORT_FORMATS = ("csv", "jsonl")
 
@@ -74,8 +76,6 @@ class ReceiptFilterArgsSchema(Schema):
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
-        from ..sites import all_sites
-
         errors: dict[str, list[str]] = {}
         sites = all_sites()
         site = data.get("site")
@@ -100,11 +100,6 @@ class ReceiptFilterArgsSchema(Schema):
 
 def _site_has_receipts(site: str) -> bool:
     """Receipts of a site removed from the configuration stay searchable."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..models import Receipt
-
     return (
         db.session.scalar(select(Receipt.id).where(Receipt.site == site).limit(1))
         is not None
@@ -128,68 +123,8 @@ class ExportArgsSchema(ReceiptFilterArgsSchema):
     )
 
 
-class StaffReceiptSchema(ReceiptSchema):
-    """A receipt as staff see it: with its signed token (null once erased)."""
-
-    token = fields.String(allow_none=True)
-    erased = fields.Function(lambda r: r.token is None)
-
-
-class ReceiptPageSchema(Schema):
-    items = fields.List(fields.Nested(StaffReceiptSchema))
-    next_cursor = fields.String(allow_none=True)
-
-
-class VerificationSchema(Schema):
-    valid = fields.Boolean(
-        metadata={"description": "Signature, fields and notice all check out"}
-    )
-    signature_valid = fields.Boolean()
-    reason = fields.String(
-        allow_none=True,
-        metadata={
-            "description": "bad_signature, erased or expired_signature when not valid"
-        },
-    )
-    token_expired = fields.Boolean(
-        metadata={"description": "The consent itself has expired"}
-    )
-    mismatches = fields.List(
-        fields.String(),
-        metadata={"description": "Receipt fields that differ from the token"},
-    )
-    notice_intact = fields.Boolean(
-        metadata={"description": "The stored notice still hashes to the receipt's hash"}
-    )
-
-
-class ReceiptDetailSchema(Schema):
-    receipt = fields.Nested(StaffReceiptSchema)
-    verification = fields.Nested(VerificationSchema)
-    notice = fields.Dict(
-        allow_none=True, metadata={"description": "The exact notice the visitor saw"}
-    )
-
-
 class SubjectArgsSchema(Schema):
     site = fields.String(validate=validate.Regexp(SITE_ID_RE, error="Not a site id."))
-
-
-class SubjectHistorySchema(Schema):
-    subject = fields.String()
-    exported_at = fields.DateTime(format="iso")
-    receipts = fields.List(fields.Nested(StaffReceiptSchema))
-    notices = fields.Dict(
-        keys=fields.String(), values=fields.Dict(), metadata={"description": "By hash"}
-    )
-
-
-class ErasureSchema(Schema):
-    id = fields.Integer()
-    site = fields.String(allow_none=True)
-    receipts = fields.Integer(metadata={"description": "Receipts anonymized"})
-    erased_by = fields.String()
-    created_at = fields.DateTime(format="iso")
 
 
 class StatsArgsSchema(Schema):
@@ -203,8 +138,6 @@ class StatsArgsSchema(Schema):
 
     @validates_schema
     def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
-        from ..sites import all_sites
-
         site = data.get("site")
         if (
             site is not None
@@ -227,40 +160,6 @@ def stats_range(data: dict[str, Any]) -> tuple[date, date]:
     return since, until
 
 
-class CategoryStatsSchema(Schema):
-    decisions = fields.Integer()
-    granted = fields.Integer()
-    opt_in_rate = fields.Float(allow_none=True)
-
-
-class MethodCountsSchema(Schema):
-    accept_all = fields.Raw()
-    reject_all = fields.Raw()
-    custom = fields.Raw()
-    api = fields.Raw()
-
-
-class StatsTotalsSchema(Schema):
-    decisions = fields.Integer()
-    methods = fields.Nested(MethodCountsSchema)
-    shares = fields.Nested(MethodCountsSchema)
-    categories = fields.Dict(
-        keys=fields.String(), values=fields.Nested(CategoryStatsSchema)
-    )
-
-
-class DayStatsSchema(StatsTotalsSchema):
-    day = fields.String()
-
-
-class StatsSchema(Schema):
-    site = fields.String(allow_none=True)
-    since = fields.String()
-    until = fields.String(metadata={"description": "Exclusive"})
-    days = fields.List(fields.Nested(DayStatsSchema))
-    totals = fields.Nested(StatsTotalsSchema)
-
-
 class PageArgsSchema(Schema):
     limit = fields.Integer(
         load_default=DEFAULT_LIMIT,
@@ -269,41 +168,11 @@ class PageArgsSchema(Schema):
     cursor = fields.String(validate=validate.Length(1, 1024))
 
 
-class AuditEntrySchema(Schema):
-    id = fields.Integer()
-    created_at = fields.DateTime(format="iso")
-    token_name = fields.String(allow_none=True)
-    role = fields.String(allow_none=True)
-    interface = fields.String(metadata={"description": "api or ui"})
-    method = fields.String()
-    path = fields.String()
-    query = fields.String()
-    status = fields.Integer()
-
-
-class AuditPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditEntrySchema))
-    next_cursor = fields.String(allow_none=True)
-
-
-class StaffTokenSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    role = fields.String()
-    created_at = fields.DateTime(format="iso")
-    last_used_at = fields.DateTime(format="iso", allow_none=True)
-    revoked_at = fields.DateTime(format="iso", allow_none=True)
-    active = fields.Boolean()
-
-
 class StaffTokenCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Regexp(NAME_RE))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
 
-class StaffTokenCreatedSchema(StaffTokenSchema):
-    token = fields.String(metadata={"description": "Shown once; only its hash is kept"})
-
-
 def is_subject(value: str) -> bool:
+    """Whether ``value`` has the shape of a subject id."""
     return re.match(SUBJECT_RE, value) is not None

@@ -14,11 +14,20 @@ import { readConfig } from './config.js';
 import { consentMode } from './consentmode.js';
 import { COOKIE_NAME, EVENT_CHANGE, EVENT_READY, OPEN_ATTR, QUEUE_KEY, RECEIPT_KEY, SUBJECT_KEY } from './constants.js';
 import { emit } from './events.js';
-import { clearCookies, gate } from './gating.js';
+import { gate } from './gating.js';
 import { pickLanguage, strings } from './i18n.js';
 import { backoff, dequeue, enqueue, latest, outcome, sanitize } from './queue.js';
 import { current, currentChoices, decide, fromToken, has, makeRecord, nowSec, withdrawn } from './state.js';
-import { cookies, load, readCookiesEarly, readCookiesLive, readToken, save, writeCookie } from './storage.js';
+import {
+  clearCookies,
+  cookies,
+  load,
+  readCookiesEarly,
+  readCookiesLive,
+  readToken,
+  save,
+  writeCookie,
+} from './storage.js';
 import { Ui } from './ui/banner.js';
 
 // Only readable while this file is being executed, so capture it first.

@@ -33,9 +33,9 @@ export function parseCookies(str) {
  * Serialise a Set-Cookie style string for `document.cookie`.
  * @param {string} name
  * @param {string} value
- * @param {{maxAge?: number, domain?: string | null, secure?: boolean}} [opts]
+ * @param {{maxAge?: number, domain?: string | null, secure?: boolean}} opts
  */
-export function serializeCookie(name, value, opts = {}) {
+export function serializeCookie(name, value, opts) {
   let s = `${name}=${encodeURIComponent(value)}; Path=/`;
   if (opts.domain) s += `; Domain=${opts.domain}`;
   if (opts.maxAge !== undefined) s += `; Max-Age=${Math.max(0, Math.floor(opts.maxAge))}`;

@@ -163,14 +163,14 @@ function start(cfg, ready, listeners, impl) {
       cookieName,
     );
     rescan();
-    ui?._decided();
+    ui?.showDecided();
     changed();
     box.flush();
   }
 
   const openPrefs = () => {
     boot();
-    ui?._openPrefs(choices(), record && { record, json: box.receipt(record.receipt), lang });
+    ui?.openPreferences(choices(), record && { record, json: box.receipt(record.receipt), lang });
   };
 
   // The way back: any [data-consent-open] on the page opens the preferences.
@@ -184,7 +184,7 @@ function start(cfg, ready, listeners, impl) {
   for (const [name, fn] of Object.entries({
     has: (/** @type {string} */ id) => has(record, notice, id),
     get: copy,
-    show: () => ui?._showBanner(),
+    show: () => ui?.showBanner(),
     showPreferences: openPrefs,
     acceptAll: () => decideNow('accept_all', 'api'),
     rejectAll: () => decideNow('reject_all', 'api'),
@@ -198,8 +198,8 @@ function start(cfg, ready, listeners, impl) {
         decide: safe(decideNow),
         prefs: safe(openPrefs),
       });
-      if (record) ui._decided();
-      else ui._showBanner();
+      if (record) ui.showDecided();
+      else ui.showBanner();
       rescan(); // inline scripts the parser was still filling in
       box.flush(); // a decision left over from an earlier page, if any
     } catch (err) {

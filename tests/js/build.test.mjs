@@ -54,7 +54,7 @@ test("the build shortens only the Ui class's own `$` members: no config, storage
     "utf8",
   );
   const own = new Set(
-    ui.match(/(?<=this\.)\$[a-z]\w*(?= =)|(?<=^  )\$[a-z]\w*(?=\()/gm),
+    ui.match(/(?<=this\.)\$[a-z]\w*(?= =)|(?<=^ {2})\$[a-z]\w*(?=\()/gm),
   );
   const shortened = Object.keys(built.mangleCache);
   assert.ok(shortened.length > 0);

@@ -169,7 +169,7 @@ describe("cookies: the non-blocking early read", () => {
     const reads = fakePage("consent=old");
     await readCookiesEarly();
     readCookiesLive();
-    document.cookie = "consent=new";
+    globalThis.document.cookie = "consent=new";
     assert.equal(cookies().consent, "new");
     assert.equal(reads.document, 1);
   });

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The send queue of decisions not yet recorded by the server. Pure list helpers; storage.js
- * persists the list and index.js drives the sending.
+ * The send queue of decisions not yet recorded by the server: pure list helpers and the retry
+ * policy. outbox.js keeps the list (through storage.js) and does the sending.
  * @typedef {import('./types.js').QueueItem} QueueItem
  */
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS } from './constants.js';

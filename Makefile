@@ -34,6 +34,7 @@ chromium:
 	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 test: $(VENV)/.installed banner-js/node_modules/.installed chromium
+	cd banner-js && npm run lint
 	cd banner-js && npm test
 	cd banner-js && npm run check
 	$(BIN)/python -m pytest
@@ -44,9 +45,10 @@ test-fast: $(VENV)/.installed
 bundle: banner-js/node_modules/.installed
 	cd banner-js && npm run build
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed banner-js/node_modules/.installed
 	$(BIN)/ruff check consent_server tests benchmarks
 	$(BIN)/mypy consent_server
+	cd banner-js && npm run lint
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/server_bench.py

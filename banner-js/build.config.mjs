@@ -19,8 +19,10 @@ export const options = {
   sourcemap: 'external',
   target: ['es2020', 'chrome91', 'firefox90', 'safari15'],
   legalComments: 'none',
-  // Properties named `_x` (one underscore) are internal to the bundle (never config, storage or API fields).
-  mangleProps: /^_[a-z]/,
+  // Properties named `$x` are internal to the bundle and shortened for bytes (the Ui class's own
+  // fields and methods). Config, storage, wire, event and window.consent names never start with
+  // `$`, so they keep theirs; `_` keeps its usual meaning and is left alone.
+  mangleProps: /^\$[a-z]/,
   charset: 'utf8',
   logLevel: 'warning',
 };

@@ -1,9 +1,6 @@
 // @ts-check
 /** Names shared by the banner modules; nothing here has side effects. */
 
-/** Version of the record shape kept in localStorage (queue, receipt). */
-export const RECORD_VERSION = 1;
-
 /** CustomEvent names dispatched on `document`. */
 export const EVENT_READY = 'consent:ready';
 export const EVENT_CHANGE = 'consent:change';

@@ -1,57 +1,11 @@
 // @ts-check
 /**
  * Activates `<script type="text/plain" data-consent="CAT">` and `<iframe data-consent data-src>`
- * once their categories are granted, and clears first-party cookies of withdrawn categories.
- * @typedef {import('./types.js').Category} Category
+ * once their categories are granted. Clearing the cookies of withdrawn categories is cookie I/O:
+ * storage.js does it.
  */
 import { GATE_ATTR, OPEN_ATTR, PREFIX } from './constants.js';
-import { cookies, writeCookie } from './storage.js';
 import { button, h } from './ui/dom.js';
-
-/**
- * Domains to delete a cookie for: '' (host-only), the host, then each parent domain with a
- * leading dot, down to (not including) the top-level label. IPs and single labels: host-only.
- * @param {string} host
- */
-export function cookieDomains(host) {
-  const out = [''];
-  if (/^[\d.]+$|:|^[^.]*$/.test(host)) return out;
-  const labels = host.toLowerCase().split('.');
-  for (let i = 0; i < labels.length - 1; i++) out.push((i ? '.' : '') + labels.slice(i).join('.'));
-  return out;
-}
-
-/**
- * Names of existing cookies listed as first-party in these categories (by name or pattern).
- * @param {Category[]} cats
- * @param {string[]} existing
- */
-export function cookiesToClear(cats, existing) {
-  const out = new Set();
-  for (const c of cats)
-    for (const k of c.cookies || []) {
-      if (k.party === 'third') continue;
-      let re = null;
-      try {
-        re = k.pattern ? new RegExp(k.pattern) : null;
-      } catch {
-        /* bad pattern: skip it */
-      }
-      for (const n of existing) if (n === k.name || re?.test(n)) out.add(n);
-    }
-  return [...out];
-}
-
-/**
- * Delete the first-party cookies of withdrawn categories on this host and its parents.
- * @param {Category[]} cats
- * @param {string} [keep] the consent cookie itself, never deleted here
- */
-export function clearCookies(cats, keep) {
-  const doms = cookieDomains(location.hostname);
-  for (const n of cookiesToClear(cats, Object.keys(cookies())))
-    if (n !== keep) for (const d of doms) writeCookie(n, '', 0, d);
-}
 
 const done = new WeakSet();
 const PLACEHOLDER = PREFIX + 'placeholder';

@@ -5,20 +5,18 @@
  * @typedef {import('./types.js').SiteConfig} SiteConfig
  * @typedef {import('./types.js').ConsentRecord} ConsentRecord
  * @typedef {import('./types.js').PublicRecord} PublicRecord
- * @typedef {import('./types.js').QueueItem} QueueItem
  * @typedef {import('./types.js').Method} Method
  * @typedef {import('./types.js').Layer} Layer
  */
-import { postConsent } from './api.js';
 import { readConfig } from './config.js';
 import { consentMode } from './consentmode.js';
-import { COOKIE_NAME, EVENT_CHANGE, EVENT_READY, OPEN_ATTR, QUEUE_KEY, RECEIPT_KEY, SUBJECT_KEY } from './constants.js';
+import { COOKIE_NAME, EVENT_CHANGE, EVENT_READY, OPEN_ATTR, SUBJECT_KEY } from './constants.js';
 import { emit } from './events.js';
-import { clearCookies, gate } from './gating.js';
+import { gate } from './gating.js';
 import { pickLanguage, strings } from './i18n.js';
-import { backoff, dequeue, enqueue, latest, outcome, sanitize } from './queue.js';
-import { current, currentChoices, decide, fromToken, has, makeRecord, nowSec, withdrawn } from './state.js';
-import { cookies, load, readCookiesEarly, readCookiesLive, readToken, save, writeCookie } from './storage.js';
+import { outbox } from './outbox.js';
+import { current, currentChoices, decide, fromToken, has, makeRecord, withdrawn } from './state.js';
+import { clearCookies, cookies, load, readCookiesEarly, readCookiesLive, readToken, save } from './storage.js';
 import { Ui } from './ui/banner.js';
 
 // Only readable while this file is being executed, so capture it first.
@@ -82,20 +80,7 @@ function start(cfg, ready, listeners, impl) {
   const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
   const cookie = notice.cookie || {};
   const cookieName = cookie.name || COOKIE_NAME;
-  const qKey = QUEUE_KEY + site;
-  const rKey = RECEIPT_KEY + site;
   const sKey = SUBJECT_KEY + site;
-  // A cookie marks a non-empty queue, so localStorage is opened only then: its
-  // first access blocks Chromium's main thread for about 2 ms.
-  const qFlag = cookieName + '_q';
-  /** @returns {QueueItem[]} */
-  const queue = () => (cookies()[qFlag] ? sanitize(load(qKey)) : []);
-  /** @param {QueueItem[]} list */
-  const keep = (list) => {
-    if (!list.length && !cookies()[qFlag]) return;
-    save(qKey, list);
-    writeCookie(qFlag, '1', list.length ? 31536000 : 0, cookie.domain);
-  };
 
   // Consent Mode default must be in dataLayer before any gated tag can run.
   consentMode('default', notice, {});
@@ -114,8 +99,8 @@ function start(cfg, ready, listeners, impl) {
     if (booted) return;
     booted = true;
     const tok = readToken(cookies()[cookieName]);
-    if (tok) keep(dequeue(queue(), tok.r)); // that one is recorded already
-    record = current(tok && fromToken(tok), latest(queue(), site), notice);
+    // A decision still queued may be newer than the cookie's (which is recorded: drop it).
+    record = current(tok && fromToken(tok), box.pending(tok?.r), notice);
     if (record) consentMode('update', notice, choices());
     rescan = gate((id) => has(record, notice, id), t);
   };
@@ -130,6 +115,21 @@ function start(cfg, ready, listeners, impl) {
     emit(EVENT_CHANGE, copy());
     for (const cb of listeners) safe(cb)(copy());
   };
+
+  // Decisions on their way to the server, kept across pages until it has recorded them.
+  const box = outbox(
+    origin,
+    site,
+    cookieName,
+    cookie.domain,
+    // The decision in force is now confirmed: say so again, with `pending: false`.
+    (id, tk) => {
+      if (record?.receipt !== id) return;
+      record = tk ? fromToken(tk) : { ...record, pending: false };
+      changed();
+    },
+    warn,
+  );
 
   /**
    * Apply a decision now, queue it for the server and try to send it.
@@ -155,7 +155,7 @@ function start(cfg, ready, listeners, impl) {
       banner_build: cfg.banner_build,
       gpc,
     };
-    keep(enqueue(queue(), { site, record, body }));
+    box.add({ site, record, body });
     consentMode('update', notice, chosen);
     const gone = withdrawn(prev, record, method);
     clearCookies(
@@ -163,55 +163,14 @@ function start(cfg, ready, listeners, impl) {
       cookieName,
     );
     rescan();
-    ui?._decided();
+    ui?.showDecided();
     changed();
-    flush();
-  }
-
-  let sending = false;
-  let attempt = 0;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-
-  /** Send queued decisions, oldest first; stop and back off on a network error or 5xx. */
-  async function flush() {
-    if (sending) return;
-    sending = true;
-    clearTimeout(timer);
-    try {
-      for (let q; (q = queue().find((x) => x.site === site));) {
-        const { status, data } = await postConsent(origin, site, q.body);
-        const what = outcome(status);
-        if (what === 'retry') {
-          timer = setTimeout(flush, backoff(attempt++));
-          break;
-        }
-        keep(dequeue(queue(), q.body.id));
-        attempt = 0;
-        if (what === 'drop') {
-          warn('refused', status, data);
-          continue;
-        }
-        // Recorded: keep the receipt, put the signed token in the cookie.
-        if (data?.receipt) save(rKey, data.receipt);
-        const tk = readToken(data?.token);
-        if (tk) writeCookie(cookieName, data.token, tk.e - nowSec(), cookie.domain);
-        // The decision in force is now confirmed: say so again, with `pending: false`.
-        if (record?.receipt === q.body.id) {
-          record = tk ? fromToken(tk) : { ...record, pending: false };
-          changed();
-        }
-      }
-    } catch (err) {
-      warn(err);
-    }
-    sending = false;
+    box.flush();
   }
 
   const openPrefs = () => {
     boot();
-    const json = load(rKey);
-    ui?._openPrefs(choices(), record && { record, json: json?.id === record.receipt ? json : null, lang });
+    ui?.openPreferences(choices(), record && { record, json: box.receipt(record.receipt), lang });
   };
 
   // The way back: any [data-consent-open] on the page opens the preferences.
@@ -221,12 +180,11 @@ function start(cfg, ready, listeners, impl) {
       safe(openPrefs)();
     }
   });
-  addEventListener('online', () => flush());
 
   for (const [name, fn] of Object.entries({
     has: (/** @type {string} */ id) => has(record, notice, id),
     get: copy,
-    show: () => ui?._showBanner(),
+    show: () => ui?.showBanner(),
     showPreferences: openPrefs,
     acceptAll: () => decideNow('accept_all', 'api'),
     rejectAll: () => decideNow('reject_all', 'api'),
@@ -240,10 +198,10 @@ function start(cfg, ready, listeners, impl) {
         decide: safe(decideNow),
         prefs: safe(openPrefs),
       });
-      if (record) ui._decided();
-      else ui._showBanner();
+      if (record) ui.showDecided();
+      else ui.showBanner();
       rescan(); // inline scripts the parser was still filling in
-      flush(); // a decision left over from an earlier page, if any
+      box.flush(); // a decision left over from an earlier page, if any
     } catch (err) {
       warn(err);
     }

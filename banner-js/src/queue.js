@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The send queue of decisions not yet recorded by the server. Pure list helpers; storage.js
- * persists the list and index.js drives the sending.
+ * The send queue of decisions not yet recorded by the server: pure list helpers and the retry
+ * policy. outbox.js keeps the list (through storage.js) and does the sending.
  * @typedef {import('./types.js').QueueItem} QueueItem
  */
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS } from './constants.js';
@@ -27,10 +27,7 @@ export const dequeue = (queue, id) => queue.filter((q) => q.body.id !== id);
  * @param {QueueItem[]} queue
  * @param {string} site
  */
-export function latest(queue, site) {
-  const mine = queue.filter((q) => q.site === site);
-  return mine.length ? mine[mine.length - 1] : null;
-}
+export const latest = (queue, site) => queue.filter((q) => q.site === site).pop() || null;
 
 /**
  * Keep only well-formed items (the list comes from localStorage and may be anything).
@@ -46,7 +43,7 @@ export function sanitize(raw) {
  * Delay before retry number `attempt` (0-based): 2 s, 4 s, 8 s, ... at most 60 s.
  * @param {number} attempt
  */
-export const backoff = (attempt) => Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempt), BACKOFF_MAX_MS);
+export const backoff = (attempt) => Math.min(BACKOFF_BASE_MS * 2 ** attempt, BACKOFF_MAX_MS);
 
 /**
  * What to do with a queued item after a POST answered with `status` (0 = network error).

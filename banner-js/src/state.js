@@ -31,13 +31,6 @@ export const fromToken = (t) => ({
 });
 
 /**
- * Record from a decision still waiting in the send queue.
- * @param {QueueItem} q
- * @returns {ConsentRecord}
- */
-export const fromQueue = (q) => ({ ...q.record, pending: true });
-
-/**
  * The decision in force on page load: the cookie's, unless a decision still waiting in the send
  * queue is newer; null when that one is stale.
  * @param {ConsentRecord | null} fromCookie
@@ -46,7 +39,8 @@ export const fromQueue = (q) => ({ ...q.record, pending: true });
  * @param {number} [now]
  */
 export function current(fromCookie, queued, notice, now) {
-  const rec = queued && !(fromCookie && fromCookie.at > queued.record.at) ? fromQueue(queued) : fromCookie;
+  const rec =
+    queued && !(fromCookie && fromCookie.at > queued.record.at) ? { ...queued.record, pending: true } : fromCookie;
   return isStale(rec, notice, now) ? null : rec;
 }
 

@@ -2,7 +2,10 @@
 /**
  * The only code touching document.cookie and localStorage. Every access is guarded: a page with
  * storage blocked gets "nothing stored", never an exception. The parse/serialise helpers are pure.
+ * The rules for clearing the cookies of withdrawn categories live here too (at the end): which
+ * names, which domains.
  * @typedef {import('./types.js').TokenPayload} TokenPayload
+ * @typedef {import('./types.js').Category} Category
  */
 
 /**
@@ -30,9 +33,9 @@ export function parseCookies(str) {
  * Serialise a Set-Cookie style string for `document.cookie`.
  * @param {string} name
  * @param {string} value
- * @param {{maxAge?: number, domain?: string | null, secure?: boolean}} [opts]
+ * @param {{maxAge?: number, domain?: string | null, secure?: boolean}} opts
  */
-export function serializeCookie(name, value, opts = {}) {
+export function serializeCookie(name, value, opts) {
   let s = `${name}=${encodeURIComponent(value)}; Path=/`;
   if (opts.domain) s += `; Domain=${opts.domain}`;
   if (opts.maxAge !== undefined) s += `; Max-Age=${Math.max(0, Math.floor(opts.maxAge))}`;
@@ -153,4 +156,49 @@ export function save(key, value) {
   } catch {
     /* storage full or blocked */
   }
+}
+
+/**
+ * Domains to delete a cookie for: '' (host-only), the host, then each parent domain with a
+ * leading dot, down to (not including) the top-level label. IPs and single labels: host-only.
+ * @param {string} host
+ */
+export function cookieDomains(host) {
+  const out = [''];
+  if (/^[\d.]+$|:|^[^.]*$/.test(host)) return out;
+  const labels = host.toLowerCase().split('.');
+  for (let i = 0; i < labels.length - 1; i++) out.push((i ? '.' : '') + labels.slice(i).join('.'));
+  return out;
+}
+
+/**
+ * Names of existing cookies listed as first-party in these categories (by name or pattern).
+ * @param {Category[]} cats
+ * @param {string[]} existing
+ */
+export function cookiesToClear(cats, existing) {
+  const out = new Set();
+  for (const c of cats)
+    for (const k of c.cookies || []) {
+      if (k.party === 'third') continue;
+      let re = null;
+      try {
+        re = k.pattern ? new RegExp(k.pattern) : null;
+      } catch {
+        /* bad pattern: skip it */
+      }
+      for (const n of existing) if (n === k.name || re?.test(n)) out.add(n);
+    }
+  return [...out];
+}
+
+/**
+ * Delete the first-party cookies of withdrawn categories on this host and its parents.
+ * @param {Category[]} cats
+ * @param {string} [keep] the consent cookie itself, never deleted here
+ */
+export function clearCookies(cats, keep) {
+  const doms = cookieDomains(location.hostname);
+  for (const n of cookiesToClear(cats, Object.keys(cookies())))
+    if (n !== keep) for (const d of doms) writeCookie(n, '', 0, d);
 }

@@ -21,6 +21,7 @@ const built = await esbuild.build({
   ...options,
   write: false,
   logLevel: "silent",
+  mangleCache: {}, // filled with the property names the build shortened
 });
 const outputs = Object.fromEntries(
   built.outputFiles.map((f) => [basename(f.path), Buffer.from(f.contents)]),
@@ -45,4 +46,17 @@ test("the bundle leaves its source map to a header and stays within the gzip bud
   assert.doesNotMatch(code.toString("utf8"), /sourceMappingURL/);
   const gz = gzipSync(code, { level: 9 }).length;
   assert.ok(gz <= GZIP_BUDGET, `gzip ${gz} B > budget ${GZIP_BUDGET} B`);
+});
+
+test("the build shortens only the Ui class's own `$` members: no config, storage, wire or API name", () => {
+  const ui = readFileSync(
+    new URL("../../banner-js/src/ui/banner.js", import.meta.url),
+    "utf8",
+  );
+  const own = new Set(
+    ui.match(/(?<=this\.)\$[a-z]\w*(?= =)|(?<=^ {2})\$[a-z]\w*(?=\()/gm),
+  );
+  const shortened = Object.keys(built.mangleCache);
+  assert.ok(shortened.length > 0);
+  for (const name of shortened) assert.ok(own.has(name), name);
 });

@@ -50,7 +50,7 @@ describe("consentMode", () => {
 
   test("default pushes a real gtag arguments object, everything denied", () => {
     consentMode("default", notice(), {});
-    const [entry] = window.dataLayer;
+    const [entry] = globalThis.window.dataLayer;
     assert.equal(Object.prototype.toString.call(entry), "[object Arguments]");
     assert.equal(entry[0], "consent");
     assert.equal(entry[1], "default");
@@ -66,15 +66,15 @@ describe("consentMode", () => {
       persistent: true,
       third_party: true,
     });
-    assert.equal(window.dataLayer.length, 2);
-    assert.equal(window.dataLayer[1][1], "update");
-    assert.equal(window.dataLayer[1][2].ad_storage, "granted");
-    assert.equal("wait_for_update" in window.dataLayer[1][2], false);
+    assert.equal(globalThis.window.dataLayer.length, 2);
+    assert.equal(globalThis.window.dataLayer[1][1], "update");
+    assert.equal(globalThis.window.dataLayer[1][2].ad_storage, "granted");
+    assert.equal("wait_for_update" in globalThis.window.dataLayer[1][2], false);
   });
 
   test("the page's own gtag is used, not replaced", () => {
     const calls = [];
-    window.gtag = (...a) => calls.push(a);
+    globalThis.window.gtag = (...a) => calls.push(a);
     consentMode("default", notice(), {});
     assert.equal(calls.length, 1);
     assert.equal(calls[0][1], "default");
@@ -84,6 +84,6 @@ describe("consentMode", () => {
     const n = notice();
     for (const c of n.categories) c.consent_mode = [];
     consentMode("default", n, {});
-    assert.equal(window.dataLayer, undefined);
+    assert.equal(globalThis.window.dataLayer, undefined);
   });
 });

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
+  clearCookies,
+  cookieDomains,
   cookies,
+  cookiesToClear,
   parseCookies,
   readCookiesEarly,
   readCookiesLive,
@@ -10,7 +13,7 @@ import {
   serializeCookie,
   writeCookie,
 } from "../../banner-js/src/storage.js";
-import { b64url, makeToken, payload } from "./helpers.mjs";
+import { b64url, makeToken, notice, payload } from "./helpers.mjs";
 
 describe("parseCookies", () => {
   test("splits a document.cookie string", () => {
@@ -166,7 +169,7 @@ describe("cookies: the non-blocking early read", () => {
     const reads = fakePage("consent=old");
     await readCookiesEarly();
     readCookiesLive();
-    document.cookie = "consent=new";
+    globalThis.document.cookie = "consent=new";
     assert.equal(cookies().consent, "new");
     assert.equal(reads.document, 1);
   });
@@ -185,5 +188,113 @@ describe("cookies: the non-blocking early read", () => {
     await readCookiesEarly();
     assert.equal(cookies().consent, "x");
     assert.equal(reads.document, 1);
+  });
+});
+
+describe("cookieDomains", () => {
+  test("host-only, the host, then each parent domain", () => {
+    assert.deepEqual(cookieDomains("a.b.example.com"), [
+      "",
+      "a.b.example.com",
+      ".b.example.com",
+      ".example.com",
+    ]);
+  });
+
+  test("a two-label host", () => {
+    assert.deepEqual(cookieDomains("example.com"), ["", "example.com"]);
+  });
+
+  test("localhost and IP addresses: host-only", () => {
+    assert.deepEqual(cookieDomains("localhost"), [""]);
+    assert.deepEqual(cookieDomains("127.0.0.1"), [""]);
+    assert.deepEqual(cookieDomains("[::1]"), [""]);
+  });
+});
+
+describe("cookiesToClear", () => {
+  const cats = notice().categories;
+  const existing = [
+    "sid",
+    "prefs",
+    "_ga",
+    "_ga_XYZ",
+    "IDE",
+    "consent",
+    "other",
+  ];
+
+  test("first-party cookies by exact name", () => {
+    assert.deepEqual(cookiesToClear([cats[1]], existing), ["prefs"]);
+  });
+
+  test("first-party cookies by pattern; third-party ones are left alone", () => {
+    assert.deepEqual(cookiesToClear([cats[2]], existing).sort(), [
+      "_ga",
+      "_ga_XYZ",
+    ]);
+  });
+
+  test("only cookies that exist", () => {
+    assert.deepEqual(cookiesToClear([cats[1]], ["sid"]), []);
+  });
+
+  test("a bad pattern is skipped, not thrown", () => {
+    const cat = {
+      id: "x",
+      cookies: [{ pattern: "([", party: "first" }, { name: "other" }],
+    };
+    assert.deepEqual(cookiesToClear([cat], existing), ["other"]);
+  });
+});
+
+describe("clearCookies", () => {
+  /** A page on `hostname` whose cookie jar starts with `names`; returns the cookie writes. */
+  function fakePage(hostname, names) {
+    const writes = [];
+    globalThis.location = { hostname, protocol: "https:" };
+    globalThis.document = {
+      get cookie() {
+        return names.map((n) => `${n}=1`).join("; ");
+      },
+      set cookie(v) {
+        writes.push(v);
+      },
+    };
+    readCookiesLive();
+    return writes;
+  }
+
+  test("deletes the withdrawn first-party cookies on the host and each parent domain", () => {
+    const writes = fakePage("www.example.com", [
+      "prefs",
+      "_ga_XYZ",
+      "IDE",
+      "sid",
+    ]);
+    clearCookies(notice().categories.slice(1), "consent");
+    assert.deepEqual(writes, [
+      "prefs=; Path=/; Max-Age=0; SameSite=Lax; Secure",
+      "prefs=; Path=/; Domain=www.example.com; Max-Age=0; SameSite=Lax; Secure",
+      "prefs=; Path=/; Domain=.example.com; Max-Age=0; SameSite=Lax; Secure",
+      "_ga_XYZ=; Path=/; Max-Age=0; SameSite=Lax; Secure",
+      "_ga_XYZ=; Path=/; Domain=www.example.com; Max-Age=0; SameSite=Lax; Secure",
+      "_ga_XYZ=; Path=/; Domain=.example.com; Max-Age=0; SameSite=Lax; Secure",
+    ]);
+  });
+
+  test("never deletes the consent cookie, even when a pattern matches it", () => {
+    const writes = fakePage("localhost", ["consent", "consent_x"]);
+    const cat = { id: "x", cookies: [{ pattern: "^consent", party: "first" }] };
+    clearCookies([cat], "consent");
+    assert.deepEqual(writes, [
+      "consent_x=; Path=/; Max-Age=0; SameSite=Lax; Secure",
+    ]);
+  });
+
+  test("nothing withdrawn, nothing written", () => {
+    const writes = fakePage("example.com", ["prefs", "_ga"]);
+    clearCookies([], "consent");
+    assert.deepEqual(writes, []);
   });
 });

@@ -15,6 +15,10 @@ import { adopt, button, focusables, h, trapKey } from './dom.js';
 import { renderPreferences } from './preferences.js';
 import { CSS } from './styles.js';
 
+/**
+ * Lifecycle: showBanner, showDecided and openPreferences are what index.js calls. Members named
+ * `$x` are the class's own; the build shortens them (build.config.mjs, mangleProps).
+ */
 export class Ui {
   /**
    * @param {Strings} t
@@ -24,37 +28,37 @@ export class Ui {
    * @param {Actions} actions
    */
   constructor(t, notice, gpcLine, floating, actions) {
-    this._t = t;
-    this._notice = notice;
-    this._gpcLine = gpcLine;
-    this._float = floating;
-    this._act = actions;
-    this._host = h('div', { 'data-consent-ui': '' });
-    this._root = this._host.attachShadow({ mode: 'open' });
-    adopt(this._root, CSS);
+    this.$t = t;
+    this.$notice = notice;
+    this.$gpcLine = gpcLine;
+    this.$float = floating;
+    this.$act = actions;
+    this.$host = h('div', { 'data-consent-ui': '' });
+    this.$root = this.$host.attachShadow({ mode: 'open' });
+    adopt(this.$root, CSS);
     /** @type {HTMLElement | null} */
-    this._banner = null;
+    this.$banner = null;
     /** @type {HTMLElement | null} */
-    this._fab = null;
+    this.$fab = null;
     /** @type {HTMLElement | null} */
-    this._overlay = null;
+    this.$overlay = null;
     /** @type {HTMLElement | null} */
-    this._opener = null;
+    this.$opener = null;
     // First in <body>, so keyboard and screen reader users meet it early; fixed, so no layout shift.
-    document.body.prepend(this._host);
+    document.body.prepend(this.$host);
   }
 
   /** Show the first layer. */
-  _showBanner() {
-    const { _t: t, _act: act } = this;
-    const href = safeUrl(this._notice.policy_url, location.href);
-    this._banner?.remove();
-    this._banner = h(
+  showBanner() {
+    const { $t: t, $act: act } = this;
+    const href = safeUrl(this.$notice.policy_url, location.href);
+    this.$banner?.remove();
+    this.$banner = h(
       'div',
       { class: 'b', role: 'region', 'aria-labelledby': 'ct' },
       h('h2', { id: 'ct', text: t.title }),
       h('p', {}, t.description, href && ' ', href && h('a', { href, text: t.policyLink })),
-      this._gpcLine && h('p', { class: 'n', text: t.gpcHonoured }),
+      this.$gpcLine && h('p', { class: 'n', text: t.gpcHonoured }),
       h(
         'div',
         { class: 'k' },
@@ -63,18 +67,18 @@ export class Ui {
         button(t.preferences, act.prefs),
       ),
     );
-    this._root.append(this._banner);
+    this.$root.append(this.$banner);
   }
 
   /** Shown once a decision is made: no banner, no dialog, the settings button instead. */
-  _decided() {
-    const hadFocus = !!this._root.activeElement;
-    this._banner?.remove();
-    this._banner = null;
-    if (this._float && !this._fab)
-      this._root.append((this._fab = button(this._t.settings, this._act.prefs, { class: 'f' })));
-    if (this._overlay) this._closePrefs();
-    else if (hadFocus) this._fab?.focus();
+  showDecided() {
+    const hadFocus = !!this.$root.activeElement;
+    this.$banner?.remove();
+    this.$banner = null;
+    if (this.$float && !this.$fab)
+      this.$root.append((this.$fab = button(this.$t.settings, this.$act.prefs, { class: 'f' })));
+    if (this.$overlay) this.$closePreferences();
+    else if (hadFocus) this.$fab?.focus();
   }
 
   /**
@@ -82,30 +86,30 @@ export class Ui {
    * @param {Record<string, boolean>} choices
    * @param {ReceiptView | null} receipt
    */
-  _openPrefs(choices, receipt) {
-    const { _t: t, _act: act } = this;
-    if (!this._overlay)
-      this._opener = /** @type {HTMLElement | null} */ (this._root.activeElement || document.activeElement);
-    this._overlay?.remove();
-    this._overlay = renderPreferences(t, this._notice, choices, receipt, {
+  openPreferences(choices, receipt) {
+    const { $t: t, $act: act } = this;
+    if (!this.$overlay)
+      this.$opener = /** @type {HTMLElement | null} */ (this.$root.activeElement || document.activeElement);
+    this.$overlay?.remove();
+    this.$overlay = renderPreferences(t, this.$notice, choices, receipt, {
       save: (c) => act.decide('custom', 'preferences', c),
       accept: () => act.decide('accept_all', 'preferences'),
       reject: () => act.decide('reject_all', 'preferences'),
-      close: () => this._closePrefs(),
+      close: () => this.$closePreferences(),
     });
-    const box = /** @type {HTMLElement} */ (this._overlay.firstChild);
-    this._overlay.addEventListener('keydown', (e) => trapKey(e, box, () => this._closePrefs()));
-    this._root.append(this._overlay);
+    const box = /** @type {HTMLElement} */ (this.$overlay.firstChild);
+    this.$overlay.addEventListener('keydown', (e) => trapKey(e, box, () => this.$closePreferences()));
+    this.$root.append(this.$overlay);
     focusables(box)[0]?.focus();
   }
 
   /** Close the dialog and give focus back to whatever opened it (or the settings button). */
-  _closePrefs() {
-    if (!this._overlay) return;
-    this._overlay.remove();
-    this._overlay = null;
-    const o = this._opener;
-    (o?.isConnected && o.getClientRects().length ? o : this._fab)?.focus();
-    this._opener = null;
+  $closePreferences() {
+    if (!this.$overlay) return;
+    this.$overlay.remove();
+    this.$overlay = null;
+    const o = this.$opener;
+    (o?.isConnected && o.getClientRects().length ? o : this.$fab)?.focus();
+    this.$opener = null;
   }
 }

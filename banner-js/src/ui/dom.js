@@ -6,11 +6,11 @@
  * properties are assigned, anything else becomes an attribute. Never innerHTML, never style.
  * @template {keyof HTMLElementTagNameMap} K
  * @param {K} tag
- * @param {Record<string, any>} [props]
+ * @param {Record<string, any>} props
  * @param {...(Node | string | null | false | undefined | (Node | string | null | false | undefined)[])} kids
  * @returns {HTMLElementTagNameMap[K]}
  */
-export function h(tag, props = {}, ...kids) {
+export function h(tag, props, ...kids) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (v == null || v === false) continue;

@@ -1,0 +1,103 @@
+// @ts-check
+/**
+ * The outbox: decisions the server has not recorded yet. It keeps them across pages and sends
+ * them oldest first, again after a backoff on a network error or 5xx and when the browser is back
+ * online. It stores what the server answers (the signed token in the consent cookie, the receipt)
+ * and tells index.js through `recorded`. Storage goes through storage.js, the request through
+ * api.js.
+ * @typedef {import('./types.js').QueueItem} QueueItem
+ * @typedef {import('./types.js').TokenPayload} TokenPayload
+ */
+import { postConsent } from './api.js';
+import { QUEUE_KEY, RECEIPT_KEY } from './constants.js';
+import { backoff, dequeue, enqueue, latest, outcome, sanitize } from './queue.js';
+import { nowSec } from './state.js';
+import { cookies, load, readToken, save, writeCookie } from './storage.js';
+
+/**
+ * The outbox of one site.
+ * @param {string} origin consent_server's origin
+ * @param {string} site
+ * @param {string} cookie name of the consent cookie: the server's token goes there, and
+ *   `<cookie>_q` marks a non-empty queue
+ * @param {string | null | undefined} domain the consent cookie's domain ('' or null: host-only)
+ * @param {(id: string, token: TokenPayload | null) => void} recorded told when the server has
+ *   recorded decision `id` (its token, if any, is in the cookie by then)
+ * @param {(...why: unknown[]) => void} warn told of a refused decision or a failure
+ */
+export function outbox(origin, site, cookie, domain, recorded, warn) {
+  const key = QUEUE_KEY + site;
+  const receiptKey = RECEIPT_KEY + site;
+  // A cookie marks a non-empty queue, so localStorage is opened only then: its
+  // first access blocks Chromium's main thread for about 2 ms.
+  const flag = cookie + '_q';
+  /** @returns {QueueItem[]} */
+  const list = () => (cookies()[flag] ? sanitize(load(key)) : []);
+  /** @param {QueueItem[]} items */
+  const keep = (items) => {
+    if (!items.length && !cookies()[flag]) return;
+    save(key, items);
+    writeCookie(flag, '1', items.length ? 31536000 : 0, domain);
+  };
+
+  let sending = false;
+  let attempt = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+
+  /** Send queued decisions, oldest first; stop and back off on a network error or 5xx. */
+  async function flush() {
+    if (sending) return;
+    sending = true;
+    clearTimeout(timer);
+    try {
+      for (let q; (q = list().find((x) => x.site === site));) {
+        const { status, data } = await postConsent(origin, site, q.body);
+        const what = outcome(status);
+        if (what === 'retry') {
+          timer = setTimeout(flush, backoff(attempt++));
+          break;
+        }
+        keep(dequeue(list(), q.body.id));
+        attempt = 0;
+        if (what === 'drop') {
+          warn('refused', status, data);
+          continue;
+        }
+        // Recorded: keep the receipt, put the signed token in the cookie.
+        if (data?.receipt) save(receiptKey, data.receipt);
+        const tk = readToken(data?.token);
+        if (tk) writeCookie(cookie, data.token, tk.e - nowSec(), domain);
+        recorded(q.body.id, tk);
+      }
+    } catch (err) {
+      warn(err);
+    }
+    sending = false;
+  }
+  // Back online: no need to wait for the next retry.
+  addEventListener('online', flush);
+
+  return {
+    /**
+     * The newest decision of this site still waiting, after forgetting the one the server has
+     * recorded already (the cookie's), if any.
+     * @param {string} [done]
+     */
+    pending(done) {
+      if (done) keep(dequeue(list(), done));
+      return latest(list(), site);
+    },
+    /** Queue a decision (replacing one with the same id). @param {QueueItem} item */
+    add: (item) => keep(enqueue(list(), item)),
+    flush,
+    /**
+     * The server's receipt of decision `id` (JSON), or null: kept for the last decision only.
+     * @param {string} id
+     */
+    receipt(id) {
+      const json = load(receiptKey);
+      return json?.id === id ? json : null;
+    },
+  };
+}

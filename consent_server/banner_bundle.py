@@ -110,6 +110,11 @@ class BannerBundle:
         """The SHA-256 of the bundle being served."""
         return self._build().build
 
+    @property
+    def content(self) -> str:
+        """The bundle being served, as text (it is UTF-8 JavaScript)."""
+        return self._build().bundle.decode("utf-8")
+
     def script(self, site: Site) -> BuiltFile:
         """The script a site's pages load (built once per site and bundle)."""
         current = self._build()

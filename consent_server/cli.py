@@ -49,14 +49,21 @@ consent_cli.add_command(token_cli)
     "--role",
     required=True,
     type=click.Choice(ROLES),
-    help="auditor reads; admin also erases subjects and manages tokens.",
+    help="auditor reads; admin also erases subjects and manages tokens; recorder "
+    "records decisions for its --site(s) through the public API.",
 )
-def token_create(name: str, role: str) -> None:
+@click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    help="A site a recorder records for (repeat for several); recorders only.",
+)
+def token_create(name: str, role: str, sites: tuple[str, ...]) -> None:
     """Create a staff token and print it, alone, on standard output (only now)."""
     from .staff import TokenError, create_token
 
     try:
-        row, token = create_token(name, role)
+        row, token = create_token(name, role, list(sites))
     except TokenError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"Created token {row.id} {row.name!r} ({row.role}).", err=True)

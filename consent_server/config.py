@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 from .default_site import DEFAULT_SITE
 from .signing import parse_secret_keys
 from .site_schema import SiteConfigSchema
+from .sites import PolicyDocument
 from .vocabulary import SITE_ID_RE
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_PROXY_COUNT": 0,
     "CONSENT_RATELIMIT_ENABLED": True,
     "CONSENT_RATELIMIT_RECORD": "60 per minute",
+    "CONSENT_RATELIMIT_LOOKUP": "120 per minute",
+    "CONSENT_RATELIMIT_VERIFY": "300 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
@@ -52,6 +55,8 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "CONSENT_PROXY_COUNT": ("CONSENT_PROXY_COUNT", int),
     "CONSENT_RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URI", str),
     "CONSENT_RATELIMIT_RECORD": ("CONSENT_RATELIMIT_RECORD", str),
+    "CONSENT_RATELIMIT_LOOKUP": ("CONSENT_RATELIMIT_LOOKUP", str),
+    "CONSENT_RATELIMIT_VERIFY": ("CONSENT_RATELIMIT_VERIFY", str),
     "CONSENT_RATELIMIT_ENABLED": (
         "CONSENT_RATELIMIT_ENABLED",
         lambda v: v.strip().lower() not in {"0", "false", "no", "off"},
@@ -130,7 +135,35 @@ def load_sites(path: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]
         if not isinstance(sites, dict) or not sites:
             raise ConfigError(f"{source}: needs at least one [sites.<id>] table")
         raw_sites.update(sites)
-    return {sid: validate_site(sid, raw, source) for sid, raw in raw_sites.items()}
+    sites = {sid: validate_site(sid, raw, source) for sid, raw in raw_sites.items()}
+    base = Path(path).parent if path else Path.cwd()
+    for sid, site in sites.items():
+        if site["policy_file"]:
+            site["policy_document"] = read_policy(
+                base / site["policy_file"], source, sid
+            )
+    return sites
+
+
+# Policy documents are served with the type their name says; anything else is text.
+POLICY_MEDIA_TYPES = {".md": "text/markdown", ".html": "text/html", ".htm": "text/html"}
+MAX_POLICY_BYTES = 1024 * 1024
+
+
+def read_policy(path: Path, source: str, site_id: str) -> PolicyDocument:
+    """Read a site's policy document; the error names the site and the file."""
+    try:
+        data = path.read_bytes()
+        if len(data) > MAX_POLICY_BYTES:
+            raise ValueError(f"larger than {MAX_POLICY_BYTES // 1024} KiB")
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(
+            f"{source}: site {site_id!r}: policy_file {str(path)!r} cannot be read "
+            f"as UTF-8 text: {exc}"
+        ) from exc
+    media_type = POLICY_MEDIA_TYPES.get(path.suffix.lower(), "text/plain")
+    return PolicyDocument.from_text(text, media_type)
 
 
 def secret_keys() -> list[str]:

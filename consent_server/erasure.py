@@ -109,7 +109,7 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
             origin=None,
             user_agent=None,
             ip_prefix=None,
-            idempotency_key=None,
+            idempotency_hash=None,
             token=None,
         )
     )

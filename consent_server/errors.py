@@ -24,10 +24,16 @@ class Problem(Exception):
     type = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, errors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers = headers or {}
 
 
 class NotFound(Problem):
@@ -122,7 +128,7 @@ def problem_response(
 def handle_problem(error: Problem) -> Response:
     """Render a domain ``Problem``."""
     return problem_response(
-        error.status, error.title, error.detail, error.type, error.errors
+        error.status, error.title, error.detail, error.type, error.errors, error.headers
     )
 
 
@@ -205,3 +211,11 @@ class Forbidden(Problem):
     status = 403
     type = "forbidden"
     title = "Forbidden"
+
+
+class Unauthorized(Problem):
+    """A credential was sent and is not valid."""
+
+    status = 401
+    type = "unauthorized"
+    title = "Unauthorized"

@@ -55,6 +55,7 @@ class RouteLimiter(Limiter):
 
 # The client address comes from werkzeug's ProxyFix (set up in create_app) when the
 # operator declares proxies, so request.remote_addr is the visitor's address.
+# Each limit names its key (``api.limits.client_key``: IPv6 per /64).
 limiter = RouteLimiter(key_func=get_remote_address, default_limits=[])
 
 

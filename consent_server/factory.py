@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from limits import parse_many
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -56,6 +57,7 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.extensions["consent_sites"] = build_sites(configs)
     app.extensions["consent_stored_notices"] = set()
     app.config["RATELIMIT_ENABLED"] = bool(app.config["CONSENT_RATELIMIT_ENABLED"])
+    _check_rate_limits(app)
     proxies = int(app.config["CONSENT_PROXY_COUNT"])
     if proxies < 0:
         raise ConfigError("CONSENT_PROXY_COUNT must be 0 or more")
@@ -64,6 +66,26 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+
+
+RATE_LIMIT_SETTINGS = (
+    "CONSENT_RATELIMIT_RECORD",
+    "CONSENT_RATELIMIT_LOOKUP",
+    "CONSENT_RATELIMIT_VERIFY",
+)
+
+
+def _check_rate_limits(app: Flask) -> None:
+    """Limits are parsed when first used: a typo would be a 500 on every request."""
+    for name in RATE_LIMIT_SETTINGS:
+        value = app.config[name]
+        try:
+            if not isinstance(value, str) or not parse_many(value):
+                raise ValueError("empty")
+        except ValueError as exc:
+            raise ConfigError(
+                f"{name}={value!r} is not a rate limit such as '60 per minute': {exc}"
+            ) from exc
 
 
 def _configure_secret_keys(app: Flask) -> None:

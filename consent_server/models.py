@@ -67,12 +67,34 @@ class Notice(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class BannerBuild(db.Model):  # type: ignore[name-defined,misc]
+    """A banner bundle the service served, kept by the SHA-256 receipts name it by."""
+
+    __tablename__ = "banner_builds"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    first_served_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PolicyText(db.Model):  # type: ignore[name-defined,misc]
+    """A policy document a site served, kept by its SHA-256 (``policy_sha256``)."""
+
+    __tablename__ = "policy_texts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    first_served_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Receipt(db.Model):  # type: ignore[name-defined,misc]
     """One decision of one subject on one site. Append-only: a change is a new row."""
 
     __tablename__ = "receipts"
     __table_args__ = (
-        UniqueConstraint("site", "idempotency_key"),
+        UniqueConstraint("site", "idempotency_hash"),
         Index("ix_receipts_site_subject_created", "site", "subject", "created_at"),
         Index("ix_receipts_site_created", "site", "created_at"),
     )
@@ -90,6 +112,10 @@ class Receipt(db.Model):  # type: ignore[name-defined,misc]
     language: Mapped[str] = mapped_column(String(16))
     jurisdiction: Mapped[str] = mapped_column(String(32))
     gpc: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the browser saw a user gesture when the page's script decided through
+    # window.consent (layer ``api``); null for decisions from the banner's own
+    # buttons and from integrations.
+    user_activation: Mapped[bool | None] = mapped_column(Boolean)
     previous_id: Mapped[str | None] = mapped_column(
         ForeignKey("receipts.id", ondelete="SET NULL")
     )
@@ -99,7 +125,9 @@ class Receipt(db.Model):  # type: ignore[name-defined,misc]
     origin: Mapped[str | None] = mapped_column(String(255))
     user_agent: Mapped[str | None] = mapped_column(String(64))
     ip_prefix: Mapped[str | None] = mapped_column(String(64))
-    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    # SHA-256 of the client's Idempotency-Key: a secret that proves a retry, so it
+    # is never kept (or answered) as sent.
+    idempotency_hash: Mapped[str | None] = mapped_column(String(64))
     # Null once the subject is erased: the token's payload names the subject.
     token: Mapped[str | None] = mapped_column(Text)
 
@@ -126,6 +154,8 @@ class StaffToken(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The sites a ``recorder`` may record for; null for the other roles.
+    sites: Mapped[list[str] | None] = mapped_column(JSON)
 
     @property
     def active(self) -> bool:
@@ -177,6 +207,13 @@ class DailyStat(db.Model):  # type: ignore[name-defined,misc]
     reject_all: Mapped[int] = mapped_column(Integer, default=0)
     custom: Mapped[int] = mapped_column(Integer, default=0)
     api: Mapped[int] = mapped_column(Integer, default=0)
+    # First decisions that grant no optional category (action ``refuse``).
+    refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Decisions of the page's script without a user gesture, kept out of the above.
+    page_code: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    page_code_granted: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )
 
 
 class StatsProgress(db.Model):  # type: ignore[name-defined,misc]

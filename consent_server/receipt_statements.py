@@ -39,16 +39,27 @@ RECEIPT_COLUMNS = tuple(c.key for c in RECEIPTS.columns)
 # Filled by the statement itself from the subject's newest receipt.
 _LINKED = ("previous_id", "action")
 
-# What a lookup answers with: the public receipt, as plain rows (no ORM identity
-# map or instrumentation to build for a read-only answer).
+# The decision fields: all a public lookup answers with (issue #9), as plain rows
+# (no ORM identity map or instrumentation to build for a read-only answer). Never
+# the network context, the banner build or the token.
+DECISION_COLUMNS = (
+    "id",
+    "site",
+    "subject",
+    "action",
+    "method",
+    "layer",
+    "choices",
+    "gpc",
+    "previous_id",
+    "policy_version",
+    "notice_hash",
+    "language",
+    "created_at",
+    "expires_at",
+)
 CURRENT: Select[Any] = (
-    select(
-        *(
-            RECEIPTS.c[c]
-            for c in RECEIPT_COLUMNS
-            if c not in {"token", "idempotency_key"}
-        )
-    )
+    select(*(RECEIPTS.c[c] for c in DECISION_COLUMNS))
     .where(
         RECEIPTS.c.site == bindparam("site"), RECEIPTS.c.subject == bindparam("subject")
     )
@@ -92,18 +103,23 @@ def fetch_current(conn: Connection, site: str, subject: str) -> Any | None:
 
 INSERT: Insert = RECEIPTS.insert()
 
-_LINKED_INSERTS: dict[tuple[str, ...], Insert] = {}
+_LINKED_INSERTS: dict[tuple[tuple[str, ...], bool], Insert] = {}
 
 
-def insert_linked(optional: tuple[str, ...]) -> Insert:
+def insert_linked(optional: tuple[str, ...], first_only: bool = False) -> Insert:
     """INSERT .. SELECT of a receipt that finds the subject's previous one itself.
 
     One statement instead of a look-up and an insert: ``previous_id`` is the
-    subject's newest receipt on the site, and ``action`` is ``grant`` without one,
-    ``withdraw`` when it granted one of the ``optional`` categories and this
-    decision (parameter ``granted_any``) grants none, else ``update``. Returns both.
+    subject's newest receipt on the site, and ``action`` is ``grant`` (or
+    ``refuse`` when this decision, parameter ``granted_any``, grants no optional
+    category) without one, ``withdraw`` when it granted one of the ``optional``
+    categories and this decision grants none, else ``update``. Returns both.
+
+    With ``first_only`` nothing is inserted (and nothing returned) when the subject
+    already has a receipt: a caller without proof of the subject may only make its
+    first decision, and the check and the insert are one statement.
     """
-    cached = _LINKED_INSERTS.get(optional)
+    cached = _LINKED_INSERTS.get((optional, first_only))
     if cached is not None:
         return cached
     prev = (
@@ -118,21 +134,25 @@ def insert_linked(optional: tuple[str, ...]) -> Insert:
     )
     grants = [prev.c.choices[c].as_boolean() for c in optional]
     had_any = or_(*grants) if grants else false()
+    granted_any = bindparam("granted_any", type_=Boolean)
     action = case(
-        (prev.c.id.is_(None), "grant"),
-        (and_(not_(bindparam("granted_any", type_=Boolean)), had_any), "withdraw"),
+        (and_(prev.c.id.is_(None), granted_any), "grant"),
+        (prev.c.id.is_(None), "refuse"),
+        (and_(not_(granted_any), had_any), "withdraw"),
         else_="update",
     )
     one = select(literal(1).label("one")).subquery("one")
     names = [c for c in RECEIPT_COLUMNS if c not in _LINKED]
     values = [bindparam(c, type_=RECEIPTS.c[c].type) for c in names]
     source = select(*values, prev.c.id, action).select_from(one.outerjoin(prev, true()))
+    if first_only:
+        source = source.where(prev.c.id.is_(None))
     stmt: Insert = (
         RECEIPTS.insert()
         .from_select([*names, *_LINKED], source)
         .returning(RECEIPTS.c.previous_id, RECEIPTS.c.action)
     )
-    _LINKED_INSERTS[optional] = stmt
+    _LINKED_INSERTS[(optional, first_only)] = stmt
     return stmt
 
 

@@ -1,118 +1,60 @@
-"""Recording a decision: check it against the site's notice, then store it."""
+"""Recording a decision: its receipt, signed and stored; retries get the first one.
+
+``check_decision`` (decision_check.py) has checked it against the notice and the
+caller; here it becomes an append-only row. Who may write and what a retry may
+learn follow DESIGN.md, "Records that prove".
+"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import receipt_statements as statements
+from .archives import mark_stored, stage_for_decision
 from .config import secret_keys
-from .errors import Conflict, ValidationFailed
+from .decision_check import (
+    CheckedDecision,
+    RequestContext,
+    SubjectProofRequired,
+    check_decision,
+)
+from .errors import Conflict
 from .extensions import db
 from .models import Receipt
 from .signing import sign_token
-from .sites import Site, match_language
+from .sites import Site
+from .staff import Staff
+
+__all__ = ["RequestContext", "check_decision", "record_decision", "store_decision"]
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    """What the server itself observes about the request that carries a decision."""
+class ReusedKey(Conflict):
+    """A receipt id or idempotency key already used, without proof of a retry.
 
-    origin: str | None
-    user_agent: str | None
-    ip_prefix: str | None
-    gpc_header: bool
-
-
-@dataclass(frozen=True)
-class CheckedDecision:
-    """A decision that fits the site's notice, ready to be stored."""
-
-    site: Site
-    data: dict[str, Any]
-    choices: dict[str, bool]
-    language: str
-    context: RequestContext
-    idempotency_key: str | None
-
-    @property
-    def notice_hash(self) -> str:
-        notice_hash: str = self.data["notice"]
-        return notice_hash
-
-    @property
-    def granted_any(self) -> bool:
-        """Whether an optional category is granted (a refusal is kept less long)."""
-        return any(self.choices[c] for c in self.site.optional_ids)
-
-
-def _checked_choices(site: Site, choices: dict[str, bool]) -> dict[str, bool]:
-    """Every category of the notice -> bool, required ones forced on."""
-    errors: dict[str, list[str]] = {}
-    known = set(site.category_ids)
-    for cat in choices:
-        if cat not in known:
-            errors[cat] = [f"Unknown category; this site has {sorted(known)}."]
-    for cat in site.category_ids:
-        if cat in site.required_ids:
-            if choices.get(cat) is False:
-                errors[cat] = ["A required category cannot be refused."]
-        elif cat not in choices:
-            errors[cat] = ["Missing: every optional category needs true or false."]
-    if errors:
-        raise ValidationFailed(
-            "The choices do not match the site's categories.", {"choices": errors}
-        )
-    return {
-        cat: True if cat in site.required_ids else choices[cat]
-        for cat in site.category_ids
-    }
-
-
-def check_decision(
-    site: Site,
-    data: dict[str, Any],
-    context: RequestContext,
-    idempotency_key: str | None = None,
-) -> CheckedDecision:
-    """Check a decision's meaning against the site's notice (its shape is checked
-    by ``ConsentCreateSchema``).
-
-    :raises ValidationFailed: an unknown notice, choices that do not cover the
-        notice's categories, a method that contradicts them, a foreign language.
+    Its status and body are the same whatever was stored under it, so reusing an id
+    the lookup shows, or guessing a key, teaches nothing (issue #9).
     """
-    notice_hash = data["notice"]
-    if notice_hash not in site.by_hash:
-        raise ValidationFailed(
-            "The notice is not one this site currently serves; reload it.",
-            {"notice": ["Unknown notice hash for this site."]},
+
+    type = "reused-key"
+    title = "Receipt id or Idempotency-Key already used"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This receipt id or Idempotency-Key was used before. A retry returns the "
+            "first receipt only with the same Idempotency-Key, or a token of the "
+            "subject, and the same decision; otherwise send a new one."
         )
-    choices = _checked_choices(site, data["choices"])
-    if data["method"] == "reject_all" and any(choices[c] for c in site.optional_ids):
-        raise ValidationFailed(
-            "'reject_all' cannot grant an optional category.",
-            {"method": ["Contradicts the choices."]},
-        )
-    language = data.get("language") or site.by_hash[notice_hash]
-    if match_language(language, site.config["languages"]) is None:
-        raise ValidationFailed(
-            "The language is not one of the site's.",
-            {"language": [f"Use one of {site.config['languages']}."]},
-        )
-    return CheckedDecision(
-        site=site,
-        data=data,
-        choices=choices,
-        language=language,
-        context=context,
-        idempotency_key=idempotency_key or data.get("id"),
-    )
+
+
+def idempotency_hash(key: str) -> str:
+    """What is stored of an Idempotency-Key: the key is the client's secret."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def _new_receipt(decision: CheckedDecision, now: datetime) -> Receipt:
@@ -124,11 +66,12 @@ def _new_receipt(decision: CheckedDecision, now: datetime) -> Receipt:
         if decision.granted_any
         else notice["refusal_validity_days"]
     )
+    key = decision.idempotency_key
     receipt = Receipt(
         id=data.get("id") or str(uuid.uuid4()),
         site=site.id,
-        subject=data.get("subject") or str(uuid.uuid4()),
-        action="grant",
+        subject=decision.subject or str(uuid.uuid4()),
+        action="grant" if decision.granted_any else "refuse",
         method=data["method"],
         layer=data["layer"],
         choices=decision.choices,
@@ -137,14 +80,15 @@ def _new_receipt(decision: CheckedDecision, now: datetime) -> Receipt:
         banner_build=data.get("banner_build"),
         language=decision.language,
         jurisdiction=site.config["jurisdiction"],
-        gpc=bool(data.get("gpc")) or context.gpc_header,
+        gpc=decision.gpc,
+        user_activation=data.get("user_activation") if data["layer"] == "api" else None,
         previous_id=None,
         created_at=now,
         expires_at=now + timedelta(days=days),
         origin=context.origin,
         user_agent=context.user_agent,
         ip_prefix=context.ip_prefix,
-        idempotency_key=decision.idempotency_key,
+        idempotency_hash=idempotency_hash(key) if key else None,
     )
     receipt.token = sign_token(
         secret_keys(),
@@ -158,100 +102,112 @@ def _new_receipt(decision: CheckedDecision, now: datetime) -> Receipt:
     return receipt
 
 
-def _ensure_notice(site: Site, notice_hash: str) -> None:
-    """Store the notice once per hash (concurrent writers store the same content).
-
-    The hash joins ``consent_stored_notices`` only once the statement that stored
-    it has committed (see ``store_decision``): before that, other threads cannot
-    see the row yet and their receipts would break the foreign key.
-    """
-    stored: set[str] = current_app.extensions["consent_stored_notices"]
-    if notice_hash in stored:
-        return
-    lang = site.by_hash[notice_hash]
-    db.session.execute(
-        statements.insert_notice(db.session.get_bind().dialect.name),
-        {
-            "hash": notice_hash,
-            "site": site.id,
-            "language": lang,
-            "policy_version": site.policy_version,
-            "content": site.notices[lang],
-            "created_at": datetime.now(UTC),
-        },
-    )
-
-
 def _same_decision(receipt: Receipt, decision: CheckedDecision) -> bool:
-    subject = decision.data.get("subject")
     return (
         receipt.site == decision.site.id
-        and (subject is None or subject == receipt.subject)
+        and (decision.subject is None or decision.subject == receipt.subject)
         and receipt.notice_hash == decision.notice_hash
-        and all(
-            receipt.choices.get(c) == v for c, v in decision.data["choices"].items()
-        )
+        and receipt.choices == decision.choices
+        and receipt.method == decision.data["method"]
+        and receipt.layer == decision.data["layer"]
     )
 
 
-def _replay(decision: CheckedDecision) -> Receipt | None:
-    """The receipt an earlier try of this request made, if any."""
-    found = None
-    receipt_id, key = decision.data.get("id"), decision.idempotency_key
-    if receipt_id:
-        found = db.session.get(Receipt, receipt_id)
-    if found is None and key:
+def _proven_retry(decision: CheckedDecision) -> Receipt | None:
+    """The receipt of an earlier try of this decision, if the caller proves it.
+
+    Proof is what no answer of the service reveals: the same Idempotency-Key (the
+    client's secret), a token of the receipt's subject, or a recorder of its site.
+    A receipt id or subject id (both public through the lookup) is never enough.
+    None for anything else; the caller answers the same whatever is stored.
+    """
+    site, key = decision.site, decision.idempotency_key
+    found: Receipt | None = None
+    proven = False
+    if key is not None:
         found = db.session.scalar(
             select(Receipt).where(
-                Receipt.site == decision.site.id, Receipt.idempotency_key == key
+                Receipt.site == site.id,
+                Receipt.idempotency_hash == idempotency_hash(key),
             )
         )
-    if found is not None and not _same_decision(found, decision):
-        raise Conflict(
-            "This receipt id or Idempotency-Key was already used for another decision."
-        )
+        proven = found is not None
+    if found is None and decision.data.get("id"):
+        found = db.session.get(Receipt, decision.data["id"])
+        if found is not None:
+            claims, recorder = decision.claims, decision.recorder
+            proven = (
+                claims is not None
+                and (claims.site, claims.subject) == (found.site, found.subject)
+            ) or (recorder is not None and found.site == site.id)
+    if found is None or not proven or not _same_decision(found, decision):
+        return None
     return found
 
 
-def store_decision(decision: CheckedDecision) -> Receipt:
-    """Store and sign the receipt of a checked decision; a retry gets the first one.
+def _insert(decision: CheckedDecision, receipt: Receipt) -> bool:
+    """Insert the receipt, linking the subject's previous one in the same statement.
 
-    :raises Conflict: the receipt id or idempotency key was used for another
-        decision.
+    False when nothing was inserted: the subject has decided before and the caller
+    has no proof of it.
     """
-    site = decision.site
-    receipt = _new_receipt(decision, datetime.now(UTC))
     row = {c: getattr(receipt, c) for c in statements.RECEIPT_COLUMNS}
+    if decision.subject is None:
+        # A subject the server made up just now has nothing to link.
+        db.session.execute(statements.INSERT, row)
+        return True
+    stmt = statements.insert_linked(
+        decision.site.optional_ids, first_only=not decision.proves_subject
+    )
+    linked = db.session.execute(
+        stmt, {**row, "granted_any": decision.granted_any}
+    ).one_or_none()
+    if linked is None:
+        return False
+    receipt.previous_id, receipt.action = linked.previous_id, linked.action
+    return True
+
+
+def store_decision(decision: CheckedDecision) -> Receipt:
+    """Store and sign the receipt of a checked decision; a proven retry gets the
+    first one.
+
+    :raises SubjectProofRequired: the subject has receipts and no proof was given.
+    :raises ReusedKey: the receipt id or idempotency key was used, unproven or for
+        another decision.
+    """
+    receipt = _new_receipt(decision, datetime.now(UTC))
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
-        # Each statement commits on its own: no BEGIN and COMMIT round trips. The
-        # notice goes first (the receipt's foreign key needs it; storing it twice
-        # is harmless), then the receipt in one statement, all or nothing.
+        # Each statement commits on its own: no BEGIN and COMMIT round trips. What
+        # the receipt names goes first (its foreign key needs the notice; storing
+        # one twice is harmless), then the receipt in one statement, all or nothing.
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
-        _ensure_notice(site, decision.notice_hash)
-        # Append-only rows: Core statements skip the ORM's unit of work. A retry is
-        # caught by the unique receipt id and key, so it costs no look-up first;
-        # nor does linking a subject the server made up just now.
-        if decision.data.get("subject"):
-            linked = db.session.execute(
-                statements.insert_linked(site.optional_ids),
-                {**row, "granted_any": decision.granted_any},
-            ).one()
-            receipt.previous_id, receipt.action = linked.previous_id, linked.action
-        else:
-            db.session.execute(statements.INSERT, row)
+        staged = stage_for_decision(
+            decision.site, decision.notice_hash, receipt.banner_build
+        )
+        inserted = _insert(decision, receipt)
         if not postgres:
             db.session.commit()
-        current_app.extensions["consent_stored_notices"].add(decision.notice_hash)
+        mark_stored(staged)
     except IntegrityError:
-        # An earlier or concurrent try with this id or key is stored: answer with
-        # its receipt (or 409 when the same key came with another decision).
+        # An earlier or concurrent try with this id or key is stored.
         db.session.rollback()
-        existing = _replay(decision)
-        if existing is None:
-            raise
-        return existing
+        retried = _proven_retry(decision)
+        if retried is None:
+            raise ReusedKey() from None
+        return retried
+    if not inserted:
+        # The subject has decided before, this caller proves nothing of it, unless
+        # the earlier decision is this one's first try (same key, same decision).
+        retried = _proven_retry(decision)
+        if retried is None:
+            raise SubjectProofRequired(
+                "A decision about a subject that has decided before needs a token "
+                "the service signed for that subject and site in 'token'."
+            )
+        return retried
     return receipt
 
 
@@ -260,6 +216,9 @@ def record_decision(
     data: dict[str, Any],
     context: RequestContext,
     idempotency_key: str | None = None,
+    recorder: Staff | None = None,
 ) -> Receipt:
-    """Check a decision against the site's notice, then store and sign it."""
-    return store_decision(check_decision(site, data, context, idempotency_key))
+    """Check a decision against the site's notice and caller, then store it."""
+    return store_decision(
+        check_decision(site, data, context, idempotency_key, recorder)
+    )

@@ -101,15 +101,24 @@ class ConsentCreateSchema(Schema):
 
     id = fields.String(
         validate=validate.Regexp(UUID_RE, error="Must be a UUID."),
-        metadata={
-            "description": "Client-made receipt id; a retry with it is idempotent"
-        },
+        metadata={"description": "Client-made receipt id (optional)"},
     )
     subject = fields.String(
         validate=validate.Regexp(
             SUBJECT_RE,
             error="Must be a UUID or an id of 1 to 128 letters, digits and ._:@+-.",
-        )
+        ),
+        metadata={
+            "description": "A random UUID (or none: the server makes one); other ids "
+            "only from a recorder integration"
+        },
+    )
+    token = fields.String(
+        validate=validate.Length(1, 4096),
+        metadata={
+            "description": "A token the service signed for this subject and site "
+            "(expired ones too): required once the subject has receipts"
+        },
     )
     notice = fields.String(
         required=True,
@@ -124,9 +133,18 @@ class ConsentCreateSchema(Schema):
     method = fields.String(validate=validate.OneOf(METHODS), load_default="custom")
     layer = fields.String(validate=validate.OneOf(LAYERS), load_default="api")
     banner_build = fields.String(
-        validate=validate.Regexp(r"^[0-9a-f]{8,64}$"), load_default=None
+        validate=validate.Regexp(SHA256_RE, error="Must be a build hash (64 hex)."),
+        load_default=None,
+        metadata={"description": "SHA-256 of the banner bundle that collected it"},
     )
     gpc = strict_boolean(load_default=False)
+    user_activation = strict_boolean(
+        load_default=None,
+        metadata={
+            "description": "Layer `api` only: whether the browser saw a user gesture "
+            "when the page's script decided"
+        },
+    )
 
 
 class StoredChoices(fields.Dict):
@@ -160,12 +178,32 @@ class ReceiptSchema(CompiledDumpSchema):
     language = fields.String()
     jurisdiction = fields.String()
     gpc = fields.Boolean()
+    user_activation = fields.Boolean(allow_none=True)
     previous = fields.String(attribute="previous_id", allow_none=True)
     created_at = fields.DateTime(format="iso")
     expires_at = fields.DateTime(format="iso")
     origin = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
     ip_prefix = fields.String(allow_none=True)
+
+
+class DecisionSchema(CompiledDumpSchema):
+    """What was decided: the receipt fields a public lookup answers with."""
+
+    id = fields.String()
+    site = fields.String()
+    subject = fields.String()
+    action = fields.String(metadata={"enum": list(ACTIONS)})
+    method = fields.String(metadata={"enum": list(METHODS)})
+    layer = fields.String(metadata={"enum": list(LAYERS)})
+    choices = StoredChoices()
+    gpc = fields.Boolean()
+    previous = fields.String(attribute="previous_id", allow_none=True)
+    policy_version = fields.String()
+    notice = fields.String(attribute="notice_hash")
+    language = fields.String()
+    created_at = fields.DateTime(format="iso")
+    expires_at = fields.DateTime(format="iso")
 
 
 class ConsentCreatedSchema(CompiledDumpSchema):
@@ -208,7 +246,7 @@ class ConsentQueryArgsSchema(Schema):
 
 
 class ConsentLookupSchema(CompiledDumpSchema):
-    receipt = fields.Nested(ReceiptSchema)
+    receipt = fields.Nested(DecisionSchema)
     choices = StoredChoices()
     valid = fields.Boolean(
         metadata={"description": "Not expired and made under the current policy"}

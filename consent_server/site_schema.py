@@ -89,6 +89,8 @@ class SiteConfigSchema(Schema):
         required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,64}$")
     )
     policy_url = fields.Url(load_default=None, schemes={"http", "https"})
+    # Read at start-up (relative to the site file); its SHA-256 is in the notice.
+    policy_file = fields.String(load_default=None, validate=validate.Length(1, 1024))
     jurisdiction = fields.String(load_default="EU", validate=validate.Length(1, 32))
     default_language = fields.String(
         load_default="en", validate=validate.Regexp(LANGUAGE_RE)

@@ -51,6 +51,19 @@ def pick_language(requested: str | None, languages: list[str], default: str) -> 
     return match_language(requested, languages) or default
 
 
+@dataclass(frozen=True)
+class PolicyDocument:
+    """A site's policy text as served, pinned by its SHA-256 in every notice."""
+
+    text: str
+    media_type: str
+    sha256: str
+
+    @classmethod
+    def from_text(cls, text: str, media_type: str) -> PolicyDocument:
+        return cls(text, media_type, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
 @dataclass
 class Site:
     """One configured site: its settings and its notices, one per language."""
@@ -87,6 +100,12 @@ class Site:
         return tuple(c["id"] for c in self.categories if not c["required"])
 
     @property
+    def policy(self) -> PolicyDocument | None:
+        """The policy document named by ``policy_file``, read at start-up."""
+        document: PolicyDocument | None = self.config.get("policy_document")
+        return document
+
+    @property
     def policy_version(self) -> str:
         version: str = self.config["policy_version"]
         return version
@@ -121,6 +140,7 @@ class Site:
             "languages": cfg["languages"],
             "policy_version": cfg["policy_version"],
             "policy_url": cfg["policy_url"],
+            "policy_sha256": self.policy.sha256 if self.policy else None,
             "jurisdiction": cfg["jurisdiction"],
             "controller": cfg["controller"],
             "validity_days": cfg["validity_days"],

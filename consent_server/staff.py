@@ -12,8 +12,13 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import StaffToken
+from .sites import all_sites
 
-ROLES = ("auditor", "admin")
+# Reading roles, each covering the one before: auditors read, admins also erase
+# and manage tokens. A recorder only records decisions for its sites (issue #9).
+READING_ROLES = ("auditor", "admin")
+RECORDER = "recorder"
+ROLES = (*READING_ROLES, RECORDER)
 # Recognisable in logs and by secret scanners; the rest is 256 random bits.
 TOKEN_PREFIX = "cst_"
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$"
@@ -24,6 +29,12 @@ _TOUCH_EVERY = timedelta(seconds=60)
 class TokenError(ValueError):
     """A token cannot be created or revoked as asked."""
 
+    field = "name"
+
+
+class TokenNameTaken(TokenError):
+    """An active token has this name already."""
+
 
 @dataclass(frozen=True)
 class Staff:
@@ -32,34 +43,70 @@ class Staff:
     token_id: int
     name: str
     role: str
+    # The sites a recorder records for (empty for the reading roles).
+    sites: tuple[str, ...] = ()
 
     def may(self, role: str) -> bool:
         """Whether this staff member's role covers ``role``."""
-        return ROLES.index(self.role) >= ROLES.index(role)
+        if role in READING_ROLES and self.role in READING_ROLES:
+            return READING_ROLES.index(self.role) >= READING_ROLES.index(role)
+        return self.role == role
+
+    def may_record(self, site: str) -> bool:
+        """Whether this is a recorder of ``site``."""
+        return self.role == RECORDER and site in self.sites
+
+
+def _staff(row: StaffToken) -> Staff:
+    return Staff(row.id, row.name, row.role, tuple(row.sites or ()))
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(name: str, role: str) -> tuple[StaffToken, str]:
-    """Store a new token's hash; return the row and the token, shown only now."""
+def create_token(
+    name: str, role: str, sites: list[str] | None = None
+) -> tuple[StaffToken, str]:
+    """Store a new token's hash; return the row and the token, shown only now.
+
+    :param sites: the sites a recorder records for (required for, and only for,
+        the recorder role; the caller checks they exist).
+    """
     import re
 
     name = name.strip()
-    if not re.match(NAME_RE, name):
+    if not re.fullmatch(NAME_RE, name):
         raise TokenError("The name must be 1-64 letters, digits, spaces or ._@-")
     if role not in ROLES:
         raise TokenError(f"The role must be one of {', '.join(ROLES)}.")
+    if (role == RECORDER) != bool(sites):
+        error = TokenError(
+            "A recorder token names the sites it records for; other roles name none."
+        )
+        error.field = "sites"
+        raise error
+    unknown = sorted(set(sites or ()) - set(all_sites()))
+    if unknown:
+        error = TokenError(
+            f"Unknown sites {unknown}; this server has {sorted(all_sites())}."
+        )
+        error.field = "sites"
+        raise error
     taken = db.session.scalar(
         select(StaffToken.id).where(
             StaffToken.name == name, StaffToken.revoked_at.is_(None)
         )
     )
     if taken is not None:
-        raise TokenError(f"An active token named {name!r} exists; revoke it first.")
+        raise TokenNameTaken(f"An active token named {name!r} exists; revoke it first.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = StaffToken(name=name, role=role, token_hash=hash_token(token))
+    row = StaffToken(
+        name=name,
+        role=role,
+        token_hash=hash_token(token),
+        sites=sorted(set(sites)) if sites else None,
+    )
     db.session.add(row)
     db.session.commit()
     return row, token
@@ -101,7 +148,7 @@ def authenticate(token: str | None) -> Staff | None:
     if row.revoked_at is not None:
         return None
     touch(row)
-    return Staff(row.id, row.name, row.role)
+    return _staff(row)
 
 
 def staff_by_id(token_id: int) -> Staff | None:
@@ -110,7 +157,7 @@ def staff_by_id(token_id: int) -> Staff | None:
     if row is None or row.revoked_at is not None:
         return None
     touch(row)
-    return Staff(row.id, row.name, row.role)
+    return _staff(row)
 
 
 def touch(row: StaffToken) -> None:

@@ -29,8 +29,17 @@ from .models import DailyStat, Receipt, StatsProgress
 from .vocabulary import METHODS
 
 TOTAL = "*"
-# DailyStat has one counter column per decision method, named after it.
-_COUNTERS = ("decisions", "granted", *METHODS)
+# DailyStat has one counter column per decision method, named after it; refusals
+# (first decisions that grant nothing) and decisions a page's script made without
+# a visitor's gesture are counted apart (issue #9).
+_COUNTERS = (
+    "decisions",
+    "granted",
+    *METHODS,
+    "refused",
+    "page_code",
+    "page_code_granted",
+)
 _PROGRESS = "daily"
 FOLD_LAG = timedelta(minutes=5)
 
@@ -39,32 +48,46 @@ Totals = dict[Key, dict[str, int]]
 
 
 def _rows(
-    site: str, day: date, method: str, choices: dict[str, bool]
+    site: str,
+    day: date,
+    method: str,
+    action: str,
+    by_page: bool,
+    choices: dict[str, bool],
 ) -> list[dict[str, Any]]:
-    """Counter increments of one decision: one row per category and the day total."""
-    methods = {m: int(method == m) for m in METHODS}
+    """Counter increments of one decision: one row per category and the day total.
+
+    A decision of the page's own script (``by_page``) counts only in the
+    ``page_code`` counters: the opt-in rates are the visitors' own.
+    """
+    zero = dict.fromkeys(_COUNTERS, 0)
+    if by_page:
+        total = {**zero, "page_code": 1}
+        per_category = {
+            cat: {**total, "page_code_granted": int(bool(ok))}
+            for cat, ok in choices.items()
+        }
+    else:
+        total = {
+            **zero,
+            "decisions": 1,
+            "refused": int(action == "refuse"),
+            **{m: int(method == m) for m in METHODS},
+        }
+        per_category = {
+            cat: {**total, "granted": int(bool(ok))} for cat, ok in choices.items()
+        }
     rows = [
-        {
-            "site": site,
-            "day": day,
-            "category": cat,
-            "decisions": 1,
-            "granted": int(bool(ok)),
-            **methods,
-        }
-        for cat, ok in choices.items()
+        {"site": site, "day": day, "category": cat, **counts}
+        for cat, counts in per_category.items()
     ]
-    rows.append(
-        {
-            "site": site,
-            "day": day,
-            "category": TOTAL,
-            "decisions": 1,
-            "granted": 0,
-            **methods,
-        }
-    )
+    rows.append({"site": site, "day": day, "category": TOTAL, **total})
     return rows
+
+
+def is_page_code(layer: str, user_activation: bool | None) -> bool:
+    """A decision the page's script made through the API without a user gesture."""
+    return layer == "api" and user_activation is False
 
 
 def _add(acc: dict[str, int], counts: dict[str, int]) -> None:
@@ -73,10 +96,11 @@ def _add(acc: dict[str, int], counts: dict[str, int]) -> None:
 
 
 def _tally(receipts: Iterable[Any]) -> Totals:
-    """Add up (site, created_at, method, choices) rows per site, UTC day, category."""
+    """Add up receipt rows (``_receipts_between``) per site, UTC day, category."""
     totals: Totals = defaultdict(lambda: dict.fromkeys(_COUNTERS, 0))
-    for site, created_at, method, choices in receipts:
-        for row in _rows(site, created_at.date(), method, choices):
+    for site, created_at, method, action, layer, activation, choices in receipts:
+        by_page = is_page_code(layer, activation)
+        for row in _rows(site, created_at.date(), method, action, by_page, choices):
             _add(totals[(row["site"], row["day"], row["category"])], row)
     return totals
 
@@ -95,7 +119,15 @@ class _Counted:
 
 
 def _receipts_between(lower: datetime | None, upper: datetime, *where: Any) -> Any:
-    stmt = select(Receipt.site, Receipt.created_at, Receipt.method, Receipt.choices)
+    stmt = select(
+        Receipt.site,
+        Receipt.created_at,
+        Receipt.method,
+        Receipt.action,
+        Receipt.layer,
+        Receipt.user_activation,
+        Receipt.choices,
+    )
     stmt = stmt.where(Receipt.created_at < upper, *where)
     if lower is not None:
         stmt = stmt.where(Receipt.created_at >= lower)
@@ -265,8 +297,10 @@ def _totals(counts: dict[str, int]) -> dict[str, Any]:
     n = counts["decisions"]
     return {
         "decisions": n,
+        "refused": counts["refused"],
         "methods": {m: counts[m] for m in METHODS},
         "shares": {m: _rate(counts[m], n) for m in METHODS},
+        "page_code": counts["page_code"],
     }
 
 
@@ -275,4 +309,6 @@ def _category(counts: dict[str, int]) -> dict[str, Any]:
         "decisions": counts["decisions"],
         "granted": counts["granted"],
         "opt_in_rate": _rate(counts["granted"], counts["decisions"]),
+        "page_code": counts["page_code"],
+        "page_code_granted": counts["page_code_granted"],
     }

@@ -10,10 +10,16 @@ from flask_smorest import Blueprint
 
 from .. import audit
 from ..erasure import SubjectErased, erase_subject, subject_history
-from ..errors import NotFound, ValidationFailed, require_json
+from ..errors import Conflict, NotFound, ValidationFailed, require_json
 from ..extensions import db
 from ..models import AuditEntry, StaffToken
-from ..staff import TokenError, create_token, list_tokens, revoke_token
+from ..staff import (
+    TokenError,
+    TokenNameTaken,
+    create_token,
+    list_tokens,
+    revoke_token,
+)
 from ..stats import daily_stats
 from .auth import SECURITY, authenticate_request, require_role
 from .cursor import Page
@@ -200,13 +206,16 @@ class TokensView(MethodView):
     @staff_doc
     @blp.arguments(StaffTokenCreateSchema)
     @blp.response(201, StaffTokenCreatedSchema)
+    @blp.alt_response(409, response="CONFLICT")
     def post(self, data: dict[str, Any]) -> StaffToken:
         """Create a staff token; the answer is the only time it is shown (admin)."""
         require_role("admin", "manage staff tokens")
         try:
-            row, token = create_token(data["name"], data["role"])
+            row, token = create_token(data["name"], data["role"], data["sites"])
+        except TokenNameTaken as exc:
+            raise Conflict(str(exc)) from None
         except TokenError as exc:
-            raise ValidationFailed(str(exc), {"name": [str(exc)]}) from None
+            raise ValidationFailed(str(exc), {exc.field: [str(exc)]}) from None
         row.token = token  # shown in this answer only, never stored
         return row
 

@@ -171,6 +171,12 @@ class PageArgsSchema(Schema):
 class StaffTokenCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Regexp(NAME_RE))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    sites = fields.List(
+        fields.String(validate=validate.Regexp(SITE_ID_RE)),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "Recorders only: the sites it records for"},
+    )
 
 
 def is_subject(value: str) -> bool:

@@ -72,6 +72,10 @@ class CategoryStatsSchema(Schema):
     decisions = fields.Integer()
     granted = fields.Integer()
     opt_in_rate = fields.Float(allow_none=True)
+    page_code = fields.Integer(
+        metadata={"description": "Decisions of page scripts without a user gesture"}
+    )
+    page_code_granted = fields.Integer()
 
 
 # A field per decision method: its count in ``methods``, its share in ``shares``.
@@ -81,9 +85,15 @@ MethodCountsSchema = Schema.from_dict(
 
 
 class StatsTotalsSchema(Schema):
-    decisions = fields.Integer()
+    decisions = fields.Integer(metadata={"description": "Visitors' decisions"})
+    refused = fields.Integer(
+        metadata={"description": "First decisions that grant no optional category"}
+    )
     methods = fields.Nested(MethodCountsSchema)
     shares = fields.Nested(MethodCountsSchema)
+    page_code = fields.Integer(
+        metadata={"description": "Decisions of page scripts without a user gesture"}
+    )
     categories = fields.Dict(
         keys=fields.String(), values=fields.Nested(CategoryStatsSchema)
     )
@@ -122,6 +132,7 @@ class StaffTokenSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     role = fields.String()
+    sites = fields.List(fields.String(), allow_none=True)
     created_at = fields.DateTime(format="iso")
     last_used_at = fields.DateTime(format="iso", allow_none=True)
     revoked_at = fields.DateTime(format="iso", allow_none=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from .. import audit
+from ..admin.auth import bearer_token
 from ..context import gpc_signal, page_origin, reduce_user_agent, truncate_ip
-from ..errors import require_json
-from ..extensions import limiter
+from ..errors import Forbidden, Unauthorized, require_json
+from ..extensions import db, limiter
 from ..lookup import lookup_decision
 from ..receipts import RequestContext, record_decision
 from ..schemas import (
@@ -21,7 +23,9 @@ from ..schemas import (
     ConsentQueryArgsSchema,
     SubjectPathSchema,
 )
-from ..sites import get_site
+from ..sites import Site, get_site
+from ..staff import Staff, authenticate
+from .limits import client_key, lookup_limit, record_limit
 
 blp = Blueprint(
     "consents",
@@ -32,9 +36,12 @@ blp = Blueprint(
 blp.before_request(require_json)
 
 
-def _record_limit() -> str:
-    limit: str = current_app.config["CONSENT_RATELIMIT_RECORD"]
-    return limit
+@blp.after_request
+def _audit_recorders(response: Response) -> Response:
+    """A recorder integration is staff: its requests go to the audit log."""
+    if g.get("staff") is not None:
+        return audit.record_request(response, "api")
+    return response
 
 
 def _request_context() -> RequestContext:
@@ -46,35 +53,76 @@ def _request_context() -> RequestContext:
     )
 
 
+def _recorder(site: Site) -> Staff | None:
+    """The recorder integration behind an ``Authorization: Bearer`` header, if any.
+
+    :raises Unauthorized: the token is not valid.
+    :raises Forbidden: it is not a recorder of this site.
+    """
+    token = bearer_token()
+    if token is None:
+        return None
+    staff = authenticate(token)
+    db.session.commit()  # end the read, before recording switches to autocommit
+    if staff is None:
+        raise Unauthorized(
+            "The staff token is not valid or has been revoked.",
+            headers={
+                "WWW-Authenticate": 'Bearer realm="consent", error="invalid_token"'
+            },
+        )
+    g.staff = staff
+    if not staff.may_record(site.id):
+        raise Forbidden(f"This token may not record decisions for {site.id!r}.")
+    return staff
+
+
 @blp.route("")
 class ConsentsView(MethodView):
-    decorators = [limiter.limit(_record_limit, methods=["POST"])]
+    decorators = [limiter.limit(record_limit, key_func=client_key, methods=["POST"])]
 
     @blp.arguments(ConsentCreateSchema())
     @blp.arguments(ConsentHeadersSchema(), location="headers")
     @blp.response(201, ConsentCreatedSchema())
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT")
     def post(
         self, data: dict[str, Any], headers: dict[str, Any], site: str
     ) -> dict[str, Any]:
         """Record a decision and return its receipt and signed token.
 
         `choices` names every optional category of the notice; required ones may be
-        left out and are always granted. A retry with the same `id` or
-        `Idempotency-Key` returns the receipt of the first try.
+        left out and are always granted. A subject's first decision needs no proof
+        (omit `subject`, or send a random UUID); every later one carries a token of
+        the subject in `token` (403 without). Other subject ids come only from a
+        recorder integration (`Authorization: Bearer`, role `recorder`, method
+        `api`). A retry with the same `Idempotency-Key` (a random secret of the
+        client) and decision returns the first receipt; any other reuse of a key or
+        receipt id is a 409.
         """
+        site_obj = get_site(site)
         receipt = record_decision(
-            get_site(site), data, _request_context(), headers.get("idempotency_key")
+            site_obj,
+            data,
+            _request_context(),
+            headers.get("idempotency_key"),
+            _recorder(site_obj),
         )
         return {"receipt": receipt, "token": receipt.token}
 
 
 @blp.route("/<subject>")
 class ConsentView(MethodView):
+    decorators = [limiter.limit(lookup_limit, key_func=client_key)]
+
     @blp.arguments(SubjectPathSchema(), location="path")
     @blp.arguments(ConsentQueryArgsSchema(), location="query")
     @blp.response(200, ConsentLookupSchema())
     def get(
         self, path: dict[str, str], args: dict[str, Any], site: str, subject: str
     ) -> dict[str, Any]:
-        """The subject's current decision; `?category=` adds whether it is granted."""
+        """The subject's current decision; `?category=` adds whether it is granted.
+
+        Only the decision: never the network context, banner build or token.
+        """
         return lookup_decision(get_site(site), path["subject"], args.get("category"))

@@ -8,8 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..errors import require_json
+from ..extensions import limiter
 from ..schemas import VerifyRequestSchema, VerifyResultSchema
 from ..validity import verify_token
+from .limits import client_key, verify_limit
 
 blp = Blueprint(
     "receipts",
@@ -23,6 +25,8 @@ blp.before_request(require_json)
 
 @blp.route("/verify")
 class VerifyView(MethodView):
+    decorators = [limiter.limit(verify_limit, key_func=client_key)]
+
     @blp.arguments(VerifyRequestSchema())
     @blp.response(200, VerifyResultSchema())
     def post(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -144,7 +144,7 @@ def test_erasure_leaves_no_trace_of_the_subject(
             r.ip_prefix is None
             and r.user_agent is None
             and r.origin is None
-            and r.idempotency_key is None
+            and r.idempotency_hash is None
             for r in rows
         )
         logged = " ".join(

@@ -79,6 +79,10 @@ class NoticeSchema(CompiledDumpSchema):
     languages = fields.List(fields.String())
     policy_version = fields.String()
     policy_url = fields.String(allow_none=True)
+    policy_sha256 = fields.String(
+        allow_none=True,
+        metadata={"description": "SHA-256 of the policy text (`GET .../policy`)"},
+    )
     jurisdiction = fields.String()
     controller = fields.Nested(ControllerSchema)
     validity_days = fields.Integer()

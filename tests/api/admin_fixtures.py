@@ -49,7 +49,8 @@ def tokens(app: Flask) -> dict[str, str]:
     with app.app_context():
         _, admin = create_token("alice", "admin")
         _, auditor = create_token("bob", "auditor")
-    return {"admin": admin, "auditor": auditor}
+        _, recorder = create_token("crm", "recorder", ["default"])
+    return {"admin": admin, "auditor": auditor, "recorder": recorder}
 
 
 @pytest.fixture
@@ -60,6 +61,12 @@ def admin(tokens: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def auditor(tokens: dict[str, str]) -> dict[str, str]:
     return bearer(tokens["auditor"])
+
+
+@pytest.fixture
+def recorder(tokens: dict[str, str]) -> dict[str, str]:
+    """A recorder integration of the default site: it names any subject id."""
+    return bearer(tokens["recorder"])
 
 
 @pytest.fixture

@@ -229,7 +229,7 @@ def test_tokens_api_creates_lists_and_revokes(client: FlaskClient, admin) -> Non
     created = rv.json
     assert created["token"].startswith("cst_") and created["role"] == "auditor"
     listed = client.get("/v1/admin/tokens", headers=admin).json
-    assert {t["name"] for t in listed} == {"alice", "bob", "frank"}
+    assert {t["name"] for t in listed} == {"alice", "bob", "crm", "frank"}
     assert all("token" not in t for t in listed)
     assert (
         client.get("/v1/admin/stats", headers=bearer(created["token"])).status_code

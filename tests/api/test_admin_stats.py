@@ -42,6 +42,8 @@ def test_stats_on_a_known_set(client: FlaskClient, auditor, corpus) -> None:
         "decisions": 1,
         "granted": 1,
         "opt_in_rate": 1.0,
+        "page_code": 0,
+        "page_code_granted": 0,
     }
     totals = body["totals"]
     assert totals["decisions"] == 5
@@ -56,17 +58,23 @@ def test_stats_on_a_known_set(client: FlaskClient, auditor, corpus) -> None:
         "decisions": 5,
         "granted": 5,
         "opt_in_rate": 1.0,
+        "page_code": 0,
+        "page_code_granted": 0,
     }
     # persistent: a1 b1 granted; third_party: a1 b2 granted.
     assert totals["categories"]["persistent"] == {
         "decisions": 5,
         "granted": 2,
         "opt_in_rate": 0.4,
+        "page_code": 0,
+        "page_code_granted": 0,
     }
     assert totals["categories"]["third_party"] == {
         "decisions": 5,
         "granted": 2,
         "opt_in_rate": 0.4,
+        "page_code": 0,
+        "page_code_granted": 0,
     }
 
 
@@ -157,6 +165,8 @@ def test_stats_answer_shape(client: FlaskClient, auditor) -> None:
         "days": [],
         "totals": {
             "decisions": 0,
+            "refused": 0,
+            "page_code": 0,
             "methods": {"accept_all": 0, "reject_all": 0, "custom": 0, "api": 0},
             "shares": {
                 "accept_all": None,

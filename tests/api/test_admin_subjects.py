@@ -25,8 +25,13 @@ ERASED_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/12
 
 
 @pytest.fixture
-def two_subjects(client: FlaskClient, notice: dict[str, Any]) -> None:
-    """SUBJECT decides twice from one network and browser; OTHER once from another."""
+def two_subjects(
+    client: FlaskClient, notice: dict[str, Any], recorder: dict[str, str]
+) -> None:
+    """SUBJECT decides twice from one network and browser; OTHER once from another.
+
+    The site's backend records them (a recorder): SUBJECT is its own user id.
+    """
 
     def post(
         subject: str, choices: dict[str, bool], env: dict[str, str], ua: str
@@ -37,10 +42,11 @@ def two_subjects(client: FlaskClient, notice: dict[str, Any]) -> None:
                 "subject": subject,
                 "notice": notice["notice"],
                 "choices": choices,
-                "method": "custom",
-                "layer": "preferences",
+                "method": "api",
+                "layer": "api",
             },
             headers={
+                **recorder,
                 "User-Agent": ua,
                 "Origin": "https://shop.example",
                 "Idempotency-Key": f"key-{subject[:5]}-{choices['persistent']}",

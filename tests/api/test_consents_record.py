@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -121,13 +122,21 @@ def test_expires_at_is_created_plus_validity(
 
 def test_previous_links_to_the_last_receipt_of_the_subject(record: Record) -> None:
     subject = new_subject()
-    first = record(subject=subject).json["receipt"]
+    first = record(subject=subject).json
     record(subject=new_subject())  # someone else's decision in between
-    second = record(subject=subject, choices={"persistent": True, "third_party": True})
-    third = record(subject=subject, choices={"persistent": False, "third_party": False})
+    second = record(
+        subject=subject,
+        token=first["token"],
+        choices={"persistent": True, "third_party": True},
+    )
+    third = record(
+        subject=subject,
+        token=second.json["token"],
+        choices={"persistent": False, "third_party": False},
+    )
 
-    assert first["previous"] is None
-    assert second.json["receipt"]["previous"] == first["id"]
+    assert first["receipt"]["previous"] is None
+    assert second.json["receipt"]["previous"] == first["receipt"]["id"]
     assert third.json["receipt"]["previous"] == second.json["receipt"]["id"]
 
 
@@ -161,8 +170,11 @@ def test_action_follows_the_previous_decision(
     record: Record, before: dict[str, bool], after: dict[str, bool], action: str
 ) -> None:
     subject = new_subject()
-    assert record(subject=subject, choices=before).json["receipt"]["action"] == "grant"
-    assert record(subject=subject, choices=after).json["receipt"]["action"] == action
+    first = record(subject=subject, choices=before).json
+    granted = any(before.values())
+    assert first["receipt"]["action"] == ("grant" if granted else "refuse")
+    later = record(subject=subject, choices=after, token=first["token"]).json
+    assert later["receipt"]["action"] == action
 
 
 @pytest.mark.parametrize(
@@ -262,8 +274,14 @@ def test_receipt_language_defaults_to_the_notices(
     assert record(notice=german["notice"]).json["receipt"]["language"] == "fr"
 
 
-def test_banner_build_is_recorded(record: Record, app: Flask) -> None:
-    build = "ab12" * 16
+def test_banner_build_is_recorded(
+    record: Record, client: FlaskClient, app: Flask
+) -> None:
+    script = client.get("/v1/sites/default/banner.js").data
+    config = json.loads(
+        script.split(b"\n", 1)[0].removeprefix(b"self.__consentSite=")[:-1]
+    )
+    build = config["banner_build"]
     rv = record(
         banner_build=build,
         method="accept_all",
@@ -293,12 +311,12 @@ def test_token_names_the_receipt_and_the_granted_categories(
 # --- idempotency --------------------------------------------------------------------
 
 
-def test_retry_with_the_same_receipt_id_returns_the_same_receipt(
+def test_retry_with_the_same_receipt_id_and_the_subjects_token_returns_it(
     record: Record, app: Flask
 ) -> None:
     receipt_id, subject = str(uuid.uuid4()), new_subject()
     first = record(id=receipt_id, subject=subject)
-    second = record(id=receipt_id, subject=subject)
+    second = record(id=receipt_id, subject=subject, token=first.json["token"])
 
     assert first.status_code == 201
     assert second.status_code == 201
@@ -325,7 +343,9 @@ def test_different_idempotency_keys_make_different_receipts(
 ) -> None:
     subject = new_subject()
     a = record(subject=subject, headers={"Idempotency-Key": "key-a"})
-    b = record(subject=subject, headers={"Idempotency-Key": "key-b"})
+    b = record(
+        subject=subject, token=a.json["token"], headers={"Idempotency-Key": "key-b"}
+    )
     assert a.json["receipt"]["id"] != b.json["receipt"]["id"]
     assert b.json["receipt"]["previous"] == a.json["receipt"]["id"]
     assert count_rows(app) == (2, 1)
@@ -340,13 +360,17 @@ def test_reusing_a_key_for_another_decision_is_a_409_problem(
         {"id": key} if how == "id" else {"headers": {"Idempotency-Key": key}}
     )
     subject = new_subject()
-    assert record(subject=subject, **retry).status_code == 201
+    first = record(subject=subject, **retry)
+    assert first.status_code == 201
 
     rv = record(
-        subject=subject, choices={"persistent": False, "third_party": True}, **retry
+        subject=subject,
+        token=first.json["token"],
+        choices={"persistent": False, "third_party": True},
+        **retry,
     )
 
-    body = assert_problem(rv, 409, "conflict")
+    body = assert_problem(rv, 409, "reused-key")
     assert "Idempotency-Key" in body["detail"] or "receipt id" in body["detail"]
     assert count_rows(app) == (1, 1)
 
@@ -380,13 +404,13 @@ def test_a_failed_first_decision_does_not_lose_its_notice(
     or stores it again, and no receipt points at a notice that is not there."""
     import consent_server.receipts as receipts
 
-    store_notice = receipts._ensure_notice
+    stage = receipts.stage_for_decision
 
     def fail(*args: Any, **kwargs: Any) -> None:
-        store_notice(*args, **kwargs)
+        stage(*args, **kwargs)
         raise RuntimeError("simulated failure after the notice was added")
 
-    monkeypatch.setattr(receipts, "_ensure_notice", fail)
+    monkeypatch.setattr(receipts, "stage_for_decision", fail)
     with pytest.raises(RuntimeError):
         record()
     monkeypatch.undo()

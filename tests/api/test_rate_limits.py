@@ -53,11 +53,10 @@ def limiter_storage(
 def test_third_decision_in_a_minute_is_a_429_problem(
     limiter_storage: str, client: FlaskClient, notice: dict[str, Any], app: Flask
 ) -> None:
-    # Limits count per client address: a fresh one per test keeps runs apart.
+    # Limits count per client (an IPv6 client per /64): fresh ones per test keep
+    # runs apart.
     run = uuid.uuid4().hex
-    visitor, neighbour = (
-        f"2001:db8:{run[:4]}:{run[4:8]}:{run[8:12]}::{n}" for n in (1, 2)
-    )
+    visitor, neighbour = (f"2001:db8:{run[:4]}:{run[4:7]}{n}::1" for n in (1, 2))
     body = {
         "notice": notice["notice"],
         "choices": {"persistent": True, "third_party": True},

@@ -80,7 +80,8 @@ def _uncount(app: Flask, monkeypatch: pytest.MonkeyPatch, back: timedelta) -> No
 def test_a_new_decision_is_reported_at_once_and_the_same_after_its_fold(
     app: Flask, client: FlaskClient, auditor, record, monkeypatch
 ) -> None:
-    assert record(method="accept_all").status_code == 201
+    all_on = {"persistent": True, "third_party": True}
+    assert record(method="accept_all", choices=all_on).status_code == 201
     before = _report(client, auditor)
     assert before["totals"]["decisions"] == 1
     assert before["totals"]["methods"]["accept_all"] == 1
@@ -223,12 +224,19 @@ def test_a_report_read_while_a_fold_lands_counts_each_decision_once(
 
 
 def test_erasure_keeps_folded_and_unfolded_decisions_counted(
-    app: Flask, client: FlaskClient, admin, record, make_receipt, monkeypatch
+    app: Flask,
+    client: FlaskClient,
+    admin,
+    recorder,
+    record,
+    make_receipt,
+    monkeypatch,
 ) -> None:
     make_receipt(  # older than the fold point: in the counters
         subject=SUBJECT, created_at=datetime.now(UTC) - timedelta(days=2)
     )
-    assert record(subject=SUBJECT).status_code == 201  # not folded yet
+    by_site = record(subject=SUBJECT, method="api", headers=recorder)
+    assert by_site.status_code == 201  # not folded yet
     record(choices={"persistent": False, "third_party": True})
     before = _report(client, admin)
     assert before["totals"]["decisions"] == 3

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Table, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from .banner_bundle import banner_bundle
 from .extensions import db, upsert_insert
@@ -139,7 +138,7 @@ def _archive(app: Flask, kind: str, key: str, row: dict[str, Any]) -> None:
             _insert(table, column, row)
             db.session.commit()
             _archived(kind).add(key)
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # a background thread: log, the next serve retries
             db.session.rollback()
             log.warning("could not archive the served %s %s: %s", kind, key[:12], exc)
         finally:

@@ -10,7 +10,7 @@ from .auth import SECURITY_SCHEME
 
 def register_admin(app: Flask) -> None:
     """Register the staff API (documented, with its security scheme) and the UI."""
-    from . import endpoints, ui
+    from . import archive_endpoints, endpoints, ui
 
     smorest_api.spec.components.security_scheme(
         SECURITY_SCHEME,
@@ -21,4 +21,5 @@ def register_admin(app: Flask) -> None:
         },
     )
     smorest_api.register_blueprint(endpoints.blp)
+    smorest_api.register_blueprint(archive_endpoints.blp)
     ui.register_ui(app)

@@ -6,6 +6,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..archives import archive_served, build_row
 from ..banner_bundle import MAP_NAME, BuiltFile, banner_bundle
 from ..sites import get_site
 
@@ -38,6 +39,8 @@ class BannerView(MethodView):
     def get(self, site: str) -> Response:
         """The banner script for a site, with its notice inlined; ETag-cacheable."""
         response = _cacheable(banner_bundle().script(get_site(site)), "text/javascript")
+        # Keep every build the service serves (once per process, in the background).
+        archive_served("build", build_row())
         # For devtools, instead of a sourceMappingURL comment in every download.
         response.headers["SourceMap"] = MAP_NAME
         return response

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..archives import archive_served, policy_row
+from ..errors import NotFound
 from ..schemas import NoticeQueryArgsSchema, NoticeSchema
 from ..sites import get_site
 
@@ -26,3 +29,28 @@ class NoticeView(MethodView):
         site's default).
         """
         return get_site(site).notice(args.get("lang"))
+
+
+@blp.route("/<site>/policy")
+class PolicyView(MethodView):
+    @blp.response(
+        200,
+        content_type="text/plain",
+        description="The policy document (text/plain, text/markdown or text/html, as "
+        "its file name says); its SHA-256 is `policy_sha256` in the notice",
+    )
+    @blp.alt_response(304, description="Not modified (matching If-None-Match)")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, site: str) -> Response:
+        """The site's current policy text, pinned by its SHA-256 in every notice."""
+        site_obj = get_site(site)
+        policy = site_obj.policy
+        if policy is None:
+            raise NotFound(f"The site {site!r} names no policy document.")
+        archive_served("policy", policy_row(site_obj))
+        response = Response(policy.text, mimetype=policy.media_type)
+        response.set_etag(policy.sha256)
+        response.headers["Cache-Control"] = "public, max-age=300"
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        response.make_conditional(request)
+        return response

@@ -106,10 +106,10 @@ def is_known_build(build: str) -> bool:
     """Whether the service has served this banner build (now or before)."""
     if build == banner_bundle().build or build in _archived("build"):
         return True
-    return (
-        db.session.scalar(select(BannerBuild.hash).where(BannerBuild.hash == build))
-        is not None
-    )
+    # A connection of its own: the decision's session may switch to autocommit.
+    with db.engine.connect() as conn:
+        stored = conn.scalar(select(BannerBuild.hash).where(BannerBuild.hash == build))
+    return stored is not None
 
 
 def archive_served(kind: str, row: dict[str, Any] | None) -> None:
@@ -123,9 +123,19 @@ def archive_served(kind: str, row: dict[str, Any] | None) -> None:
         return
     pending.add(key)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    threading.Thread(
+    thread = threading.Thread(
         target=_archive, args=(app, kind, key, row), name=f"archive-{kind}", daemon=True
-    ).start()
+    )
+    app.extensions.setdefault("consent_archive_threads", []).append(thread)
+    thread.start()
+
+
+def wait_for_archiving(app: Flask, timeout: float = 10) -> None:
+    """Let background archiving finish (before the app's engine is disposed)."""
+    threads: list[threading.Thread] = app.extensions.get("consent_archive_threads", [])
+    for thread in list(threads):
+        thread.join(timeout)
+        threads.remove(thread)
 
 
 def _archive(app: Flask, kind: str, key: str, row: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from consent_server import create_app
+from consent_server.archives import wait_for_archiving
 from consent_server.extensions import db
 from tests.support import reset_postgres
 
@@ -59,6 +60,7 @@ def app(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
     with application.app_context():
         db.create_all()
     yield application
+    wait_for_archiving(application)
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from consent_server import create_app
+from consent_server.archives import wait_for_archiving
 from consent_server.extensions import db
 from consent_server.models import Notice, Receipt
 from consent_server.signing import sign_token
@@ -90,6 +91,7 @@ class other_app:  # noqa: N801 - used as a context manager
         return self.app
 
     def __exit__(self, *exc: object) -> None:
+        wait_for_archiving(self.app)
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from consent_server import ConfigError, create_app
+from consent_server.archives import wait_for_archiving
 from consent_server.extensions import db
 from consent_server.models import BannerBuild, PolicyText
 from tests.api.helpers import Record, assert_problem, other_app
@@ -118,6 +119,7 @@ def test_an_older_build_stays_known_after_a_deploy(
         assert rv.status_code == 201, rv.json
     rv = deployed_client.get(f"/v1/admin/banner-builds/{old}", headers=auditor)
     assert rv.data == (STATIC / "banner.js").read_bytes()
+    wait_for_archiving(deployed)
     with deployed.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -161,6 +161,10 @@ def sign_in() -> Any:
     staff = authenticate(request.form.get("token", "").strip())
     if staff is None:
         return _sign_in_page(None, 401, "That token is not valid or has been revoked.")
+    if not staff.may("auditor"):
+        return _sign_in_page(
+            None, 403, "A recorder token records decisions; it cannot sign in here."
+        )
     # A fresh session on sign-in: nothing from before survives (session fixation).
     session.clear()
     now = int(time.time())

@@ -25,6 +25,8 @@ ROUTES = [
     ("get", "/v1/admin/tokens"),
     ("post", "/v1/admin/tokens"),
     ("delete", "/v1/admin/tokens/1"),
+    ("get", f"/v1/admin/banner-builds/{'a' * 64}"),
+    ("get", f"/v1/admin/policies/{'b' * 64}"),
 ]
 ADMIN_ONLY = {
     ("delete", "/v1/admin/subjects/someone"),
@@ -312,3 +314,21 @@ def test_openapi_documents_every_staff_route_with_its_security(
         assert {"401", "403"} <= set(op["responses"]), path
     public = spec["paths"]["/v1/sites/{site}/notice"]["get"]
     assert "security" not in public
+
+
+def test_a_recorder_token_reads_nothing_and_cannot_sign_in(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    recorder = bearer(tokens["recorder"])
+    for method, path in ROUTES:
+        body = {"name": "new", "role": "auditor"} if method == "post" else None
+        rv = client.open(path, method=method.upper(), headers=recorder, json=body)
+        assert rv.status_code == 403, (method, path)
+    page = client.get("/admin/sign-in").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    rv = client.post(
+        "/admin/sign-in", data={"csrf_token": csrf, "token": tokens["recorder"]}
+    )
+    assert rv.status_code == 403
+    assert "cannot sign in" in rv.get_data(as_text=True)
+    assert client.get("/admin/receipts").status_code == 401

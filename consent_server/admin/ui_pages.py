@@ -11,7 +11,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit
 from ..erasure import SubjectErased, erase_subject, subject_history
-from ..errors import ValidationFailed
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..models import BannerBuild, PolicyText
 from ..sites import all_sites
 from ..stats import daily_stats
 from ..vocabulary import ACTIONS, METHODS
@@ -123,6 +125,28 @@ def receipt(receipt_id: str) -> Response:
         verification=verify_receipt(found),
         notice=notice_content(found.notice_hash),
     )
+
+
+@bp.route("/banner-builds/<build>")
+def banner_build(build: str) -> Response:
+    """A banner build as served, as text to read (never run in the staff origin)."""
+    return _archived_text(BannerBuild, build, "banner build")
+
+
+@bp.route("/policies/<sha256>")
+def policy_text(sha256: str) -> Response:
+    """A policy text as served, as text to read."""
+    return _archived_text(PolicyText, sha256, "policy text")
+
+
+def _archived_text(model: Any, key: str, what: str) -> Response:
+    row = db.session.get(model, key.lower()) if len(key) == 64 else None
+    if row is None:
+        raise NotFound(f"No {what} with this hash is archived.")
+    # Plain text: the staff origin never runs or renders archived content.
+    response = Response(row.content, mimetype="text/plain")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/export")

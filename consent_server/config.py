@@ -98,7 +98,7 @@ def validate_site(site_id: str, raw: Any, source: str) -> dict[str, Any]:
     """Validate one site's settings; the error names the source, site and field."""
     import re
 
-    if not re.match(SITE_ID_RE, site_id):
+    if not isinstance(site_id, str) or not re.fullmatch(SITE_ID_RE, site_id):
         raise ConfigError(
             f"{source}: site id {site_id!r} must be 1-64 lowercase letters, digits, "
             "'-' or '_'"

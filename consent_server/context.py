@@ -38,7 +38,10 @@ def reduce_user_agent(user_agent: str | None) -> str | None:
     for family, pattern in _BROWSERS:
         match = pattern.search(user_agent[:512])
         if match:
-            return f"{family} {int(match.group(1))}"
+            # A real major version has a few digits; a longer one is made up
+            # (and would not fit the column).
+            major = match.group(1)
+            return f"{family} {int(major)}" if len(major) <= 5 else "Other"
     return "Other"
 
 

@@ -148,7 +148,7 @@ def _check_caller(data: dict[str, Any], recorder: Staff | None) -> None:
     """Anonymous callers decide for random UUIDs; integrations record by the API."""
     subject = data.get("subject")
     if recorder is None:
-        if subject is not None and not _UUID.match(subject):
+        if subject is not None and not _UUID.fullmatch(subject):
             raise Forbidden(
                 "Only a recorder integration ('Authorization: Bearer', role "
                 "'recorder') may name a subject that is not a random UUID."

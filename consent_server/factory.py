@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,10 +46,20 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+ENVIRONMENTS = ("development", "production")
+
+
 def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.update(DEFAULTS)
     app.config.update(from_env(os.environ))
     app.config.update(overrides or {})
+    env = str(app.config["CONSENT_ENV"]).strip().lower()
+    if env not in ENVIRONMENTS:
+        # "prod" or "Production" must not quietly run on a development key.
+        raise ConfigError(
+            f"CONSENT_ENV={app.config['CONSENT_ENV']!r} is not one of {ENVIRONMENTS}"
+        )
+    app.config["CONSENT_ENV"] = env
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         db_file = Path(app.instance_path) / "consent.sqlite3"
@@ -105,11 +117,34 @@ def _configure_secret_keys(app: Flask) -> None:
     short = [k for k in keys if len(k) < 16]
     if short:
         raise ConfigError("every key in CONSENT_SECRET_KEYS needs 16+ characters")
+    if app.config["CONSENT_ENV"] == "production":
+        weak = [
+            i for i, key in enumerate(keys, 1) if estimated_bits(key) < MIN_KEY_BITS
+        ]
+        if weak:
+            raise ConfigError(
+                f"CONSENT_SECRET_KEYS: key(s) {weak} look guessable (under "
+                f"{MIN_KEY_BITS} bits by their characters); make one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
     app.config["CONSENT_SECRET_KEYS"] = keys
     # Flask's own signing (staff sessions) uses the newest key.
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = keys[0]
+
+
+# A production key must not be guessable: one repeated character, a word.
+MIN_KEY_BITS = 80
+
+
+def estimated_bits(key: str) -> float:
+    """A key's entropy estimated from its character frequencies (an upper bound
+    for keys made by people, close for random ones)."""
+    counts = Counter(key)
+    n = len(key)
+    per_char = -sum(c / n * math.log2(c / n) for c in counts.values())
+    return per_char * n
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:

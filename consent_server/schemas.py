@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .compiled_dump import CompiledDumpSchema
-from .schema_fields import strict_boolean
+from .schema_fields import FullMatch, strict_boolean
 from .site_schema import (
     ControllerSchema,
     SiteCookieSchema,
@@ -94,7 +94,7 @@ class NoticeSchema(CompiledDumpSchema):
 
 
 class NoticeQueryArgsSchema(Schema):
-    lang = fields.String(validate=validate.Regexp(LANGUAGE_RE))
+    lang = fields.String(validate=FullMatch(LANGUAGE_RE))
 
 
 # --- Consents -------------------------------------------------------------------
@@ -104,11 +104,11 @@ class ConsentCreateSchema(Schema):
     """A visitor's decision, as the banner or a site's backend sends it."""
 
     id = fields.String(
-        validate=validate.Regexp(UUID_RE, error="Must be a UUID."),
+        validate=FullMatch(UUID_RE, error="Must be a UUID."),
         metadata={"description": "Client-made receipt id (optional)"},
     )
     subject = fields.String(
-        validate=validate.Regexp(
+        validate=FullMatch(
             SUBJECT_RE,
             error="Must be a UUID or an id of 1 to 128 letters, digits and ._:@+-.",
         ),
@@ -126,18 +126,18 @@ class ConsentCreateSchema(Schema):
     )
     notice = fields.String(
         required=True,
-        validate=validate.Regexp(SHA256_RE, error="Must be a notice hash (64 hex)."),
+        validate=FullMatch(SHA256_RE, error="Must be a notice hash (64 hex)."),
     )
     choices = fields.Dict(
         keys=fields.String(validate=validate.Length(1, 64)),
         values=strict_boolean(),
         required=True,
     )
-    language = fields.String(validate=validate.Regexp(LANGUAGE_RE))
+    language = fields.String(validate=FullMatch(LANGUAGE_RE))
     method = fields.String(validate=validate.OneOf(METHODS), load_default="custom")
     layer = fields.String(validate=validate.OneOf(LAYERS), load_default="api")
     banner_build = fields.String(
-        validate=validate.Regexp(SHA256_RE, error="Must be a build hash (64 hex)."),
+        validate=FullMatch(SHA256_RE, error="Must be a build hash (64 hex)."),
         load_default=None,
         metadata={"description": "SHA-256 of the banner bundle that collected it"},
     )
@@ -225,7 +225,7 @@ class ConsentHeadersSchema(Schema):
 
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
-        validate=validate.Regexp(
+        validate=FullMatch(
             IDEMPOTENCY_KEY_RE, error="Must be 1-128 letters, digits or ._:-"
         ),
         metadata={"description": "Retries with the same key return the same receipt."},
@@ -238,7 +238,7 @@ class SubjectPathSchema(Schema):
     site = fields.String(required=True)
     subject = fields.String(
         required=True,
-        validate=validate.Regexp(
+        validate=FullMatch(
             SUBJECT_RE,
             error="Must be a UUID or an id of 1 to 128 letters, digits and ._:@+-.",
         ),
@@ -246,7 +246,7 @@ class SubjectPathSchema(Schema):
 
 
 class ConsentQueryArgsSchema(Schema):
-    category = fields.String(validate=validate.Regexp(CATEGORY_ID_RE))
+    category = fields.String(validate=FullMatch(CATEGORY_ID_RE))
 
 
 class ConsentLookupSchema(CompiledDumpSchema):

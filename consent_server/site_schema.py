@@ -13,7 +13,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from .schema_fields import long_text, short_text, strict_boolean, valid_regex
+from .schema_fields import FullMatch, long_text, short_text, strict_boolean, valid_regex
 from .vocabulary import (
     CATEGORY_ID_RE,
     CONSENT_MODE_TYPES,
@@ -25,7 +25,7 @@ from .vocabulary import (
 
 
 class CookieSchema(Schema):
-    name = fields.String(validate=validate.Regexp(COOKIE_NAME_RE), load_default=None)
+    name = fields.String(validate=FullMatch(COOKIE_NAME_RE), load_default=None)
     pattern = fields.String(
         validate=[validate.Length(min=1, max=200), valid_regex], load_default=None
     )
@@ -53,10 +53,10 @@ class CategoryTextsSchema(Schema):
 
 
 class CategorySchema(Schema):
-    id = fields.String(required=True, validate=validate.Regexp(CATEGORY_ID_RE))
+    id = fields.String(required=True, validate=FullMatch(CATEGORY_ID_RE))
     required = strict_boolean(load_default=False)
     texts = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(LANGUAGE_RE)),
+        keys=fields.String(validate=FullMatch(LANGUAGE_RE)),
         values=fields.Nested(CategoryTextsSchema),
         required=True,
         validate=validate.Length(min=1),
@@ -76,27 +76,23 @@ class ControllerSchema(Schema):
 
 
 class SiteCookieSchema(Schema):
-    name = fields.String(
-        load_default="consent", validate=validate.Regexp(COOKIE_NAME_RE)
-    )
-    domain = fields.String(load_default=None, validate=validate.Regexp(DOMAIN_RE))
+    name = fields.String(load_default="consent", validate=FullMatch(COOKIE_NAME_RE))
+    domain = fields.String(load_default=None, validate=FullMatch(DOMAIN_RE))
 
 
 class SiteConfigSchema(Schema):
     """One site of the site file: its notice and how its consent is kept."""
 
     policy_version = fields.String(
-        required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,64}$")
+        required=True, validate=FullMatch(r"^[A-Za-z0-9._:-]{1,64}$")
     )
     policy_url = fields.Url(load_default=None, schemes={"http", "https"})
     # Read at start-up (relative to the site file); its SHA-256 is in the notice.
     policy_file = fields.String(load_default=None, validate=validate.Length(1, 1024))
     jurisdiction = fields.String(load_default="EU", validate=validate.Length(1, 32))
-    default_language = fields.String(
-        load_default="en", validate=validate.Regexp(LANGUAGE_RE)
-    )
+    default_language = fields.String(load_default="en", validate=FullMatch(LANGUAGE_RE))
     languages = fields.List(
-        fields.String(validate=validate.Regexp(LANGUAGE_RE)),
+        fields.String(validate=FullMatch(LANGUAGE_RE)),
         load_default=None,
         validate=validate.Length(min=1),
     )
@@ -110,18 +106,16 @@ class SiteConfigSchema(Schema):
         load_default=1095, strict=True, validate=validate.Range(1, 36500)
     )
     allowed_origins = fields.List(
-        fields.String(validate=validate.Regexp(ORIGIN_RE)), load_default=list
+        fields.String(validate=FullMatch(ORIGIN_RE)), load_default=list
     )
     gpc_categories = fields.List(fields.String(), load_default=list)
     floating_button = strict_boolean(load_default=True)
     cookie = fields.Nested(SiteCookieSchema, load_default=lambda: {"name": "consent"})
     controller = fields.Nested(ControllerSchema, required=True)
     texts = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(LANGUAGE_RE)),
+        keys=fields.String(validate=FullMatch(LANGUAGE_RE)),
         values=fields.Dict(
-            keys=fields.String(
-                validate=validate.Regexp(r"^[A-Za-z][A-Za-z0-9]{0,40}$")
-            ),
+            keys=fields.String(validate=FullMatch(r"^[A-Za-z][A-Za-z0-9]{0,40}$")),
             values=fields.String(validate=long_text),
         ),
         load_default=dict,

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import audit
+from ..blueprint import Blueprint
 from ..errors import NotFound
 from ..extensions import db
 from ..models import BannerBuild, PolicyText

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import audit
+from ..blueprint import Blueprint
 from ..erasure import SubjectErased, erase_subject, subject_history
 from ..errors import Conflict, NotFound, ValidationFailed, require_json
 from ..extensions import db

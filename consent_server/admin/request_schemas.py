@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Receipt
+from ..schema_fields import FullMatch
 from ..sites import all_sites
 from ..staff import NAME_RE, ROLES
 from ..vocabulary import ACTIONS, CATEGORY_ID_RE, METHODS, SITE_ID_RE, SUBJECT_RE
@@ -52,12 +53,10 @@ class QueryBoolean(fields.Boolean):
 class ReceiptFilterArgsSchema(Schema):
     """Filters shared by search and export."""
 
-    site = fields.String(validate=validate.Regexp(SITE_ID_RE, error="Not a site id."))
-    subject = fields.String(
-        validate=validate.Regexp(SUBJECT_RE, error="Not a subject id.")
-    )
+    site = fields.String(validate=FullMatch(SITE_ID_RE, error="Not a site id."))
+    subject = fields.String(validate=FullMatch(SUBJECT_RE, error="Not a subject id."))
     category = fields.String(
-        validate=validate.Regexp(CATEGORY_ID_RE, error="Not a category id."),
+        validate=FullMatch(CATEGORY_ID_RE, error="Not a category id."),
         metadata={
             "description": "Receipts where this category was granted (or denied)"
         },
@@ -124,11 +123,11 @@ class ExportArgsSchema(ReceiptFilterArgsSchema):
 
 
 class SubjectArgsSchema(Schema):
-    site = fields.String(validate=validate.Regexp(SITE_ID_RE, error="Not a site id."))
+    site = fields.String(validate=FullMatch(SITE_ID_RE, error="Not a site id."))
 
 
 class StatsArgsSchema(Schema):
-    site = fields.String(validate=validate.Regexp(SITE_ID_RE, error="Not a site id."))
+    site = fields.String(validate=FullMatch(SITE_ID_RE, error="Not a site id."))
     since = Day(
         metadata={"description": "First day (UTC), default 30 days before until"}
     )
@@ -169,10 +168,10 @@ class PageArgsSchema(Schema):
 
 
 class StaffTokenCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Regexp(NAME_RE))
+    name = fields.String(required=True, validate=FullMatch(NAME_RE))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     sites = fields.List(
-        fields.String(validate=validate.Regexp(SITE_ID_RE)),
+        fields.String(validate=FullMatch(SITE_ID_RE)),
         load_default=list,
         validate=validate.Length(max=100),
         metadata={"description": "Recorders only: the sites it records for"},
@@ -181,4 +180,4 @@ class StaffTokenCreateSchema(Schema):
 
 def is_subject(value: str) -> bool:
     """Whether ``value`` has the shape of a subject id."""
-    return re.match(SUBJECT_RE, value) is not None
+    return re.fullmatch(SUBJECT_RE, value) is not None

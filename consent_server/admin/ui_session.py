@@ -140,7 +140,11 @@ def _sign_in_page(
 
 def _safe_next(target: str | None) -> str | None:
     """``target`` when it is a staff page of this site to go on to, else None."""
-    if not target:
+    if not target or len(target) > 2048:
+        return None
+    # Control characters (CR/LF in a Location header) or backslashes (read as "/"
+    # by browsers): never a page to go on to (issue #10).
+    if any(ord(c) < 0x20 or c in "\x7f\\" for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/admin/"):

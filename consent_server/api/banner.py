@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..archives import archive_served, build_row
 from ..banner_bundle import MAP_NAME, BuiltFile, banner_bundle
+from ..blueprint import Blueprint
 from ..sites import get_site
 
 blp = Blueprint(

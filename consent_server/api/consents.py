@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Response, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import audit
 from ..admin.auth import bearer_token
+from ..blueprint import Blueprint
 from ..context import gpc_signal, page_origin, reduce_user_agent, truncate_ip
 from ..errors import Forbidden, Unauthorized, require_json
 from ..extensions import db, limiter

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..blueprint import Blueprint
 from ..errors import Problem
 from ..extensions import db
 from ..schemas import HealthSchema

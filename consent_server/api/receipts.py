@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from ..blueprint import Blueprint
 from ..errors import require_json
 from ..extensions import limiter
 from ..schemas import VerifyRequestSchema, VerifyResultSchema

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..archives import archive_served, policy_row
+from ..blueprint import Blueprint
 from ..errors import NotFound
 from ..schemas import NoticeQueryArgsSchema, NoticeSchema
 from ..sites import get_site

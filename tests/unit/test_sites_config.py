@@ -320,3 +320,48 @@ def test_environment_overrides_defaults_and_overrides_win(
     app = create_app(_config(tmp_path, CONSENT_PROXY_COUNT=0))
     assert app.config["CONSENT_RATELIMIT_RECORD"] == "7 per minute"
     assert app.config["CONSENT_PROXY_COUNT"] == 0
+
+
+@pytest.mark.parametrize("env", ["Production", "PRODUCTION", " production "])
+def test_consent_env_is_read_case_insensitively(
+    tmp_path: Path, tmp_instance: Path, env: str
+) -> None:
+    with pytest.raises(ConfigError, match="CONSENT_SECRET_KEYS"):
+        create_app(_config(tmp_path, CONSENT_ENV=env, CONSENT_SECRET_KEYS=[]))
+
+
+@pytest.mark.parametrize("env", ["prod", "staging", "", "live"])
+def test_an_unknown_consent_env_stops_start_up(
+    tmp_path: Path, tmp_instance: Path, env: str
+) -> None:
+    with pytest.raises(ConfigError, match="CONSENT_ENV"):
+        create_app(_config(tmp_path, CONSENT_ENV=env))
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["a" * 40, "password1234567890", "abababababababababababab"],
+    ids=["one-character", "a-word", "two-characters"],
+)
+def test_production_refuses_guessable_keys(
+    tmp_path: Path, tmp_instance: Path, key: str
+) -> None:
+    strong = "Q2x7-kR9v_Lm3ZpT8cWb0yHnA5sEd1Ug"
+    with pytest.raises(ConfigError, match=r"key\(s\) \[2\] look guessable"):
+        create_app(
+            _config(
+                tmp_path, CONSENT_ENV="production", CONSENT_SECRET_KEYS=[strong, key]
+            )
+        )
+    # Development lets a test key through.
+    assert create_app(_config(tmp_path, CONSENT_SECRET_KEYS=[key]))
+
+
+@pytest.mark.parametrize(
+    "name", ["CONSENT_RATELIMIT_LOOKUP", "CONSENT_RATELIMIT_VERIFY"]
+)
+def test_a_bad_rate_limit_stops_start_up(
+    tmp_path: Path, tmp_instance: Path, name: str
+) -> None:
+    with pytest.raises(ConfigError, match=name):
+        create_app(_config(tmp_path, **{name: "lots per minute"}))

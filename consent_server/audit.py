@@ -1,51 +1,105 @@
-"""The audit log: every staff request, who made it and how it ended."""
+"""The audit log: every staff request, who made it and how it ended.
+
+An entry never holds a subject id or any other text a client chose: the route is
+stored as its template with the subject replaced by a keyed hash, and query values
+other than a few plain filters likewise (issue #10). So an erasure has nothing to
+find in the log, however staff spelled the subject (``%65``, ``+``, ...), a hash
+still tells an auditor whether a given subject was looked up (``subject_reference``),
+and a flood of failed requests writes small rows.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 from flask import Response, g, request
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from .admin.cursor import Page, paginate
+from .config import secret_keys
 from .extensions import db
 from .models import AuditEntry
 
 log = logging.getLogger(__name__)
 
 REDACTED = "[erased]"
-# Where ``leave_out`` keeps the subjects of the current request; this module alone
-# reads and writes it.
-_LEFT_OUT = "audit_left_out"
+# Query parameters whose values are plain filters, kept as sent when they look
+# plain; any other value (a subject, free text) is stored as a keyed hash.
+PLAIN_PARAMS = frozenset(
+    {
+        "site",
+        "category",
+        "granted",
+        "action",
+        "method",
+        "policy_version",
+        "gpc",
+        "since",
+        "until",
+        "limit",
+        "format",
+        "lang",
+    }
+)
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9._:+-]{0,40}")
+_PLAIN_ARG = re.compile(r"[A-Za-z0-9._-]{1,64}")  # receipt ids, hashes, numbers
+# Route arguments that name a subject.
+_SUBJECT_ARGS = frozenset({"subject"})
+MAX_QUERY = 1024
 
 
-def leave_out(subject: str) -> None:
-    """Keep ``subject`` out of this request's audit entry.
+def subject_reference(value: str) -> str:
+    """What the log keeps of a subject id (or any chosen text): a keyed hash."""
+    key = secret_keys()[0].encode()
+    digest = hmac.new(key, b"audit:" + value.encode(), hashlib.sha256).hexdigest()
+    return f"#{digest[:24]}"
 
-    Views call it when the request names a subject that is erased, or being erased:
-    the log must not keep the id that the erasure removed everywhere else.
-    """
-    left_out: set[str] = g.setdefault(_LEFT_OUT, set())
-    left_out.add(subject)
+
+def _logged_path() -> str:
+    """The route's template with its arguments filled in, subjects hashed."""
+    rule = request.url_rule
+    if rule is None:
+        return "(no route)"  # a path that matched nothing is the client's text
+    path = rule.rule
+    for name, value in (request.view_args or {}).items():
+        text = str(value)
+        plain = name not in _SUBJECT_ARGS and _PLAIN_ARG.fullmatch(text)
+        shown = text if plain else subject_reference(text)
+        pattern = rf"<(?:[^:<>]+:)?{re.escape(name)}>"
+        path = re.sub(pattern, shown.replace("\\", "\\\\"), path)
+    return path
+
+
+def _logged_query() -> str:
+    pairs = []
+    for key, value in parse_qsl(request.query_string.decode("latin-1"), True):
+        if key in PLAIN_PARAMS and _PLAIN_VALUE.fullmatch(value):
+            pairs.append((key, value))
+        elif key in PLAIN_PARAMS or key == "subject":
+            pairs.append((key, subject_reference(value)))
+        elif key == "cursor":
+            pairs.append((key, "..."))  # signed and opaque, and long
+        else:
+            pairs.append((subject_reference(key), subject_reference(value)))
+    return urlencode(pairs, safe="#:")[:MAX_QUERY]
 
 
 def record_request(response: Response, interface: str) -> Response:
     """``after_request`` hook of the staff blueprints: store one audit entry."""
     staff = g.get("staff")
-    path = request.path
-    query = request.query_string.decode("latin-1")
-    for subject in sorted(g.get(_LEFT_OUT, ())):
-        path, query = _redacted(path, query, subject)
     entry = AuditEntry(
         token_id=staff.token_id if staff else None,
         token_name=staff.name if staff else None,
         role=staff.role if staff else None,
         interface=interface,
-        method=request.method,
-        path=path[:512],
-        query=query[:2048],
+        method=request.method[:8],
+        path=_logged_path()[:512],
+        query=_logged_query(),
         status=response.status_code,
     )
     try:
@@ -55,13 +109,24 @@ def record_request(response: Response, interface: str) -> Response:
         db.session.commit()
     except Exception:  # never turn a served answer into an error, but say so loudly
         db.session.rollback()
-        log.exception("could not write the audit entry for %s %s", request.method, path)
+        log.exception("could not write the audit entry for %s", entry.path)
     return response
 
 
 def entries_page(args: dict[str, Any]) -> Page[AuditEntry]:
     """One page of the audit log, newest first."""
     return paginate(AuditEntry, select(AuditEntry), "audit", args, {})
+
+
+def purge_entries(before: Any) -> int:
+    """Delete audit entries created before ``before``; returns how many."""
+    deleted: Any = db.session.execute(
+        delete(AuditEntry).where(AuditEntry.created_at < before)
+    )
+    return int(deleted.rowcount or 0)
+
+
+# --- Entries written before subjects were hashed --------------------------------
 
 
 def _redacted_path(path: str, subject: str) -> str:
@@ -77,17 +142,13 @@ def _redacted_query(query: str, subject: str) -> str:
     )
 
 
-def _redacted(path: str, query: str, subject: str) -> tuple[str, str]:
-    """Replace the subject where it is a whole path segment or query value."""
-    return _redacted_path(path, subject), _redacted_query(query, subject)
-
-
 def redact_subject(subject: str) -> None:
-    """Remove a subject's id from the paths and queries already in the log."""
+    """Remove a subject's id from entries an earlier version wrote in clear."""
     # LIKE narrows the rows; the exact replacement happens in Python, so a short
     # subject such as "a" never mangles unrelated entries.
     forms = {subject, quote(subject, safe=""), quote_plus(subject)}
     clauses = [AuditEntry.path.contains(subject, autoescape=True)]
     clauses += [AuditEntry.query.contains(f, autoescape=True) for f in forms]
     for entry in db.session.scalars(select(AuditEntry).where(or_(*clauses))):
-        entry.path, entry.query = _redacted(entry.path, entry.query, subject)
+        entry.path = _redacted_path(entry.path, subject)
+        entry.query = _redacted_query(entry.query, subject)

@@ -107,11 +107,12 @@ def token_revoke(token: str) -> None:
 @consent_cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 def purge(dry_run: bool) -> None:
-    """Delete receipts older than each site's retention_days; print counts per site.
+    """Delete receipts older than each site's retention_days, and audit entries older
+    than CONSENT_AUDIT_RETENTION_DAYS; print the counts.
 
     Run it daily, e.g. from cron: 15 3 * * * flask --app consent_server consent purge
     """
-    from .retention import purge_expired
+    from .retention import audit_retention_days, purge_audit, purge_expired
 
     sites: dict[str, Site] = current_app.extensions["consent_sites"]
     verb = "would delete" if dry_run else "deleted"
@@ -120,6 +121,11 @@ def purge(dry_run: bool) -> None:
             f"{result.site}: {verb} {result.receipts} receipt(s) older than "
             f"{result.retention_days} days (before {result.cutoff:%Y-%m-%d %H:%M} UTC)"
         )
+    days = audit_retention_days(
+        sites, current_app.config["CONSENT_AUDIT_RETENTION_DAYS"]
+    )
+    entries = purge_audit(days, dry_run=dry_run)
+    click.echo(f"audit log: {verb} {entries} entr(ies) older than {days} days")
 
 
 @consent_cli.command("recount")

@@ -144,20 +144,25 @@ def _no_proof() -> SubjectProofRequired:
     )
 
 
-def _check_caller(data: dict[str, Any], recorder: Staff | None) -> None:
-    """Anonymous callers decide for random UUIDs; integrations record by the API."""
+def _check_caller(
+    data: dict[str, Any], recorder: Staff | None, claims: TokenClaims | None
+) -> None:
+    """Anonymous callers decide for random UUIDs (or a subject their token proves);
+    integrations record through the API."""
     subject = data.get("subject")
     if recorder is None:
-        if subject is not None and not _UUID.fullmatch(subject):
+        proven = claims is not None and claims.subject == subject
+        if subject is not None and not _UUID.fullmatch(subject) and not proven:
             raise Forbidden(
                 "Only a recorder integration ('Authorization: Bearer', role "
                 "'recorder') may name a subject that is not a random UUID."
             )
         return
-    if data["method"] != "api" or data["layer"] != "api":
+    wrong = {f: ["Must be 'api' for a recorder."] for f in ("method", "layer")}
+    wrong = {f: m for f, m in wrong.items() if data[f] != "api"}
+    if wrong:
         raise ValidationFailed(
-            "A recorder records with method 'api' and layer 'api'.",
-            {"method": ["Must be 'api' for a recorder."]},
+            "A recorder records with method 'api' and layer 'api'.", wrong
         )
     if data.get("banner_build") is not None:
         raise ValidationFailed(
@@ -187,7 +192,8 @@ def check_decision(
             "The notice is not one this site currently serves; reload it.",
             {"notice": ["Unknown notice hash for this site."]},
         )
-    _check_caller(data, recorder)
+    claims = _subject_token(site, data.get("token"), data.get("subject"))
+    _check_caller(data, recorder, claims)
     choices = _checked_choices(site, data["choices"])
     gpc = bool(data.get("gpc")) or context.gpc_header
     _check_method(site, data["method"], choices, gpc)
@@ -203,7 +209,6 @@ def check_decision(
             "The banner build is not one this service has served.",
             {"banner_build": ["Unknown build hash."]},
         )
-    claims = _subject_token(site, data.get("token"), data.get("subject"))
     return CheckedDecision(
         site=site,
         data=data,

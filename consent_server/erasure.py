@@ -42,10 +42,7 @@ def find_erasure(subject: str, site: str | None = None) -> Erasure | None:
 
 
 class SubjectErased(NotFound):
-    """No receipts of the subject are left because it was erased.
-
-    A view that meets it leaves the subject out of the audit log (``audit.leave_out``).
-    """
+    """No receipts of the subject are left because it was erased."""
 
 
 def _not_found(subject: str, site: str | None) -> NotFound:

@@ -70,6 +70,9 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.extensions["consent_stored_notices"] = set()
     app.config["RATELIMIT_ENABLED"] = bool(app.config["CONSENT_RATELIMIT_ENABLED"])
     _check_rate_limits(app)
+    audit_days = app.config["CONSENT_AUDIT_RETENTION_DAYS"]
+    if audit_days is not None and (not isinstance(audit_days, int) or audit_days < 1):
+        raise ConfigError("CONSENT_AUDIT_RETENTION_DAYS must be a whole number of days")
     proxies = int(app.config["CONSENT_PROXY_COUNT"])
     if proxies < 0:
         raise ConfigError("CONSENT_PROXY_COUNT must be 0 or more")
@@ -84,6 +87,7 @@ RATE_LIMIT_SETTINGS = (
     "CONSENT_RATELIMIT_RECORD",
     "CONSENT_RATELIMIT_LOOKUP",
     "CONSENT_RATELIMIT_VERIFY",
+    "CONSENT_RATELIMIT_STAFF_AUTH",
 )
 
 

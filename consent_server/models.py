@@ -162,6 +162,20 @@ class StaffToken(db.Model):  # type: ignore[name-defined,misc]
         return self.revoked_at is None
 
 
+class StaffSession(db.Model):  # type: ignore[name-defined,misc]
+    """A signed-in staff UI session, so that signing out ends it on the server.
+
+    The session cookie holds a random id; only its SHA-256 is stored here.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     """One staff request: who, what, and how it ended."""
 

@@ -113,13 +113,16 @@ def _same_decision(receipt: Receipt, decision: CheckedDecision) -> bool:
     )
 
 
-def _proven_retry(decision: CheckedDecision) -> Receipt | None:
+def _earlier_try(decision: CheckedDecision) -> Receipt | None:
     """The receipt of an earlier try of this decision, if the caller proves it.
 
     Proof is what no answer of the service reveals: the same Idempotency-Key (the
-    client's secret), a token of the receipt's subject, or a recorder of its site.
-    A receipt id or subject id (both public through the lookup) is never enough.
-    None for anything else; the caller answers the same whatever is stored.
+    client's secret), or a token of the receipt's subject. A receipt id or subject
+    id (both public through the lookup) is never enough, nor a key that is the
+    receipt's own id (older banners sent those, and the lookup shows them).
+
+    :raises ReusedKey: the key or receipt id was used, unproven or for another
+        decision; the same answer whatever is stored.
     """
     site, key = decision.site, decision.idempotency_key
     found: Receipt | None = None
@@ -131,17 +134,19 @@ def _proven_retry(decision: CheckedDecision) -> Receipt | None:
                 Receipt.idempotency_hash == idempotency_hash(key),
             )
         )
-        proven = found is not None
+        proven = found is not None and key != found.id
     if found is None and decision.data.get("id"):
         found = db.session.get(Receipt, decision.data["id"])
-        if found is not None:
-            claims, recorder = decision.claims, decision.recorder
-            proven = (
-                claims is not None
-                and (claims.site, claims.subject) == (found.site, found.subject)
-            ) or (recorder is not None and found.site == site.id)
-    if found is None or not proven or not _same_decision(found, decision):
+    if found is None:
         return None
+    claims = decision.claims
+    if claims is not None and (claims.site, claims.subject) == (
+        found.site,
+        found.subject,
+    ):
+        proven = True
+    if not proven or not _same_decision(found, decision):
+        raise ReusedKey()
     return found
 
 
@@ -194,14 +199,14 @@ def store_decision(decision: CheckedDecision) -> Receipt:
     except IntegrityError:
         # An earlier or concurrent try with this id or key is stored.
         db.session.rollback()
-        retried = _proven_retry(decision)
+        retried = _earlier_try(decision)
         if retried is None:
             raise ReusedKey() from None
         return retried
     if not inserted:
         # The subject has decided before, this caller proves nothing of it, unless
         # the earlier decision is this one's first try (same key, same decision).
-        retried = _proven_retry(decision)
+        retried = _earlier_try(decision)
         if retried is None:
             raise SubjectProofRequired(
                 "A decision about a subject that has decided before needs a token "

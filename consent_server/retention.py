@@ -1,4 +1,5 @@
-"""The retention purge: receipts older than their site's ``retention_days`` go."""
+"""The retention purge: receipts older than their site's ``retention_days`` go, and
+audit entries older than ``CONSENT_AUDIT_RETENTION_DAYS``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from .extensions import db
-from .models import Receipt
+from .models import AuditEntry, Receipt
 from .sites import Site
 from .stats import counted_until, fold_counters, fold_point
 
@@ -60,3 +61,24 @@ def purge_expired(
     else:
         db.session.commit()
     return results
+
+
+def audit_retention_days(sites: dict[str, Site], setting: int | None) -> int:
+    """The audit log's retention: the setting, else the longest receipt retention."""
+    if setting is not None:
+        return setting
+    return max(int(site.config["retention_days"]) for site in sites.values())
+
+
+def purge_audit(days: int, dry_run: bool = False, now: datetime | None = None) -> int:
+    """Delete (or count) audit entries older than ``days``; returns how many."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    where = AuditEntry.created_at < cutoff
+    if dry_run:
+        return int(
+            db.session.scalar(select(func.count()).select_from(AuditEntry).where(where))
+            or 0
+        )
+    deleted: Any = db.session.execute(delete(AuditEntry).where(where))
+    db.session.commit()
+    return int(deleted.rowcount or 0)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from .extensions import db
-from .models import StaffToken
+from .models import StaffSession, StaffToken
 from .sites import all_sites
 
 # Reading roles, each covering the one before: auditors read, admins also erase
@@ -164,4 +164,29 @@ def touch(row: StaffToken) -> None:
     now = datetime.now(UTC)
     if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
         row.last_used_at = now
+        db.session.commit()
+
+
+# --- Staff UI sessions ------------------------------------------------------------
+
+
+def start_session(token_id: int) -> str:
+    """Open a UI session for a token; returns the id the session cookie keeps."""
+    session_id = secrets.token_urlsafe(32)
+    db.session.add(StaffSession(id_hash=hash_token(session_id), token_id=token_id))
+    db.session.commit()
+    return session_id
+
+
+def session_open(session_id: str, token_id: int) -> bool:
+    """Whether the session is still open on the server for this token."""
+    row = db.session.get(StaffSession, hash_token(session_id))
+    return row is not None and row.token_id == token_id and row.ended_at is None
+
+
+def end_session(session_id: str) -> None:
+    """End a UI session: its cookie no longer signs anyone in, even if replayed."""
+    row = db.session.get(StaffSession, hash_token(session_id))
+    if row is not None and row.ended_at is None:
+        row.ended_at = datetime.now(UTC)
         db.session.commit()

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
 
-from ..erasure import find_erasure
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Notice, Receipt
 from .cursor import Page, paginate
-
-
-@dataclass(frozen=True)
-class ReceiptPage(Page[Receipt]):
-    """A page of matching receipts.
-
-    ``subject_erased``: the filters name a subject that was erased and nothing
-    matches, so the request must leave no trace of the subject in the audit log.
-    """
-
-    subject_erased: bool = False
 
 
 def receipt_filter(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
@@ -40,22 +27,11 @@ def receipt_filter(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
     return stmt
 
 
-def search_page(args: dict[str, Any]) -> ReceiptPage:
+def search_page(args: dict[str, Any]) -> Page[Receipt]:
     """One page of matching receipts, newest first, and the next page's cursor."""
-    page = paginate(
+    return paginate(
         Receipt, receipt_filter(select(Receipt), args), "receipts", args, args
     )
-    erased = not page.items and names_erased_subject(args)
-    return ReceiptPage(page.items, page.next_cursor, erased)
-
-
-def names_erased_subject(args: dict[str, Any]) -> bool:
-    """Whether the filters name a subject that was erased, and match no receipt."""
-    subject = args.get("subject")
-    if not subject:
-        return False
-    matched = db.session.scalar(receipt_filter(select(Receipt.id), args).limit(1))
-    return matched is None and find_erasure(subject) is not None
 
 
 def get_receipt(receipt_id: str) -> Receipt:

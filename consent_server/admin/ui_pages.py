@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit
-from ..erasure import SubjectErased, erase_subject, subject_history
+from ..erasure import erase_subject, subject_history
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import BannerBuild, PolicyText
@@ -22,7 +22,6 @@ from .chart import opt_in_chart
 from .export import export_response
 from .receipt_search import (
     get_receipt,
-    names_erased_subject,
     notice_content,
     search_page,
 )
@@ -101,8 +100,6 @@ def receipts() -> Response:
     page = None
     if not errors:
         page = search_page(args)
-        if page.subject_erased:
-            audit.leave_out(args["subject"])
     filters = {k: v for k, v in raw.items() if k in _FILTER_KEYS}
     return render(
         "admin/receipts.html",
@@ -155,8 +152,6 @@ def export() -> Response:
     args = _load_or_refuse(
         ExportArgsSchema(), _form_args(), "The export filters are not valid"
     )
-    if names_erased_subject(args):
-        audit.leave_out(args["subject"])
     return export_response(args)
 
 
@@ -186,11 +181,7 @@ def subjects() -> Response:
     args = _load_or_refuse(SubjectArgsSchema(), site_arg, "The filters are not valid")
     history = None
     if subject:
-        try:
-            history = subject_history(subject, args.get("site"))
-        except SubjectErased:
-            audit.leave_out(subject)
-            raise
+        history = subject_history(subject, args.get("site"))
     return render(
         "admin/subjects.html", subject=subject, site=args.get("site"), history=history
     )
@@ -207,8 +198,6 @@ def erase() -> BaseResponse:
             "Name the subject to erase.", {"subject": ["Name a subject."]}
         )
     site = (source.get("site") or "").strip() or None
-    # Asking to erase names the subject: the log must not keep it, erased or not.
-    audit.leave_out(subject)
     if request.method == "GET":
         history = subject_history(subject, site)
         return render("admin/erase.html", subject=subject, site=site, history=history)

@@ -23,7 +23,14 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import Problem
-from ..staff import authenticate, staff_by_id
+from ..staff import (
+    authenticate,
+    end_session,
+    session_open,
+    staff_by_id,
+    start_session,
+)
+from .auth import count_failure, too_many_failures
 from .ui import bp, render
 
 IDLE_SECONDS = 30 * 60
@@ -104,13 +111,16 @@ def _load_session() -> Response | None:
     if token_id is not None:
         too_old = now - int(session.get("iat", 0)) > MAX_AGE_SECONDS
         idle = now - int(session.get("seen", 0)) > IDLE_SECONDS
-        staff = None if too_old or idle else staff_by_id(int(token_id))
+        ended = not session_open(str(session.get("sid", "")), int(token_id))
+        staff = None if too_old or idle or ended else staff_by_id(int(token_id))
         if staff is None:
-            for key in ("tid", "iat", "seen"):
+            for key in ("tid", "iat", "seen", "sid"):
                 session.pop(key, None)
             notice = (
                 "Your session has expired. Sign in again."
                 if too_old or idle
+                else "You are signed out."
+                if ended
                 else "Your token has been revoked. Sign in with another token."
             )
         else:
@@ -120,7 +130,8 @@ def _load_session() -> Response | None:
     if request.method == "POST":
         _check_csrf()
     if g.staff is None and request.endpoint not in _PUBLIC:
-        return _sign_in_page(notice or "Sign in to continue.", 401)
+        # A page asked for without a session: the sign-in form, as a page (200).
+        return _sign_in_page(notice or "Sign in to continue.")
     return None
 
 
@@ -162,8 +173,13 @@ def sign_in() -> Any:
             return redirect(url_for("admin_ui.receipts"))
         csrf_token()
         return _sign_in_page(None)
+    if too_many_failures():
+        return _sign_in_page(
+            None, 429, "Too many failed sign-ins from here; wait a minute."
+        )
     staff = authenticate(request.form.get("token", "").strip())
     if staff is None:
+        count_failure()
         return _sign_in_page(None, 401, "That token is not valid or has been revoked.")
     if not staff.may("auditor"):
         return _sign_in_page(
@@ -172,7 +188,8 @@ def sign_in() -> Any:
     # A fresh session on sign-in: nothing from before survives (session fixation).
     session.clear()
     now = int(time.time())
-    session.update({"tid": staff.token_id, "iat": now, "seen": now})
+    session_id = start_session(staff.token_id)
+    session.update({"tid": staff.token_id, "iat": now, "seen": now, "sid": session_id})
     csrf_token()
     g.staff = staff
     return redirect(
@@ -182,7 +199,9 @@ def sign_in() -> Any:
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> BaseResponse:
-    """End the session."""
+    """End the session, on the server too: a copy of the cookie signs nobody in."""
+    if session.get("sid"):
+        end_session(str(session["sid"]))
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("admin_ui.sign_in"))

@@ -8,10 +8,10 @@ from flask import Response, g, request
 from flask.views import MethodView
 
 from .. import audit
-from ..admin.auth import bearer_token
+from ..admin.auth import bearer_token, count_failure, too_many_failures
 from ..blueprint import Blueprint
 from ..context import gpc_signal, page_origin, reduce_user_agent, truncate_ip
-from ..errors import Forbidden, Unauthorized, require_json
+from ..errors import Forbidden, Problem, Unauthorized, require_json
 from ..extensions import db, limiter
 from ..lookup import lookup_decision
 from ..receipts import RequestContext, record_decision
@@ -44,6 +44,12 @@ def _audit_recorders(response: Response) -> Response:
     return response
 
 
+class TooManyFailures(Problem):
+    status = 429
+    type = "rate-limited"
+    title = "Too Many Requests"
+
+
 def _request_context() -> RequestContext:
     return RequestContext(
         origin=page_origin(request.headers.get("Origin"), request.referrer),
@@ -62,9 +68,12 @@ def _recorder(site: Site) -> Staff | None:
     token = bearer_token()
     if token is None:
         return None
+    if too_many_failures():
+        raise TooManyFailures("Too many failed staff authentications; try later.")
     staff = authenticate(token)
     db.session.commit()  # end the read, before recording switches to autocommit
     if staff is None:
+        count_failure()
         raise Unauthorized(
             "The staff token is not valid or has been revoked.",
             headers={

@@ -98,17 +98,29 @@ def _checked_choices(site: Site, choices: dict[str, bool]) -> dict[str, bool]:
     }
 
 
-def _check_method(site: Site, method: str, choices: dict[str, bool], gpc: bool) -> None:
+def _check_method(
+    site: Site,
+    method: str,
+    choices: dict[str, bool],
+    gpc_seen: bool,
+    gpc_header: bool,
+) -> None:
     """``accept_all`` grants every optional category but those GPC turned off;
-    ``reject_all`` grants none."""
+    ``reject_all`` grants none.
+
+    GPC counts as the page saw it (body ``gpc``). A ``Sec-GPC`` header alone may
+    be invisible to the page, whose "accept all" then grants every category: both
+    shapes stand.
+    """
     if method == "accept_all":
-        off = set(site.config["gpc_categories"]) if gpc else set()
-        wrong = [c for c in site.optional_ids if choices[c] == (c in off)]
-        if wrong:
+        gpc_off = set(site.config["gpc_categories"])
+        granted_off = {c for c in site.optional_ids if not choices[c]}
+        allowed = [gpc_off] if gpc_seen else [set(), gpc_off] if gpc_header else [set()]
+        if granted_off not in allowed:
             raise ValidationFailed(
                 "'accept_all' grants every optional category"
-                + (" except those the GPC signal turns off." if off else "."),
-                {"method": [f"Contradicts the choices of {wrong}."]},
+                + (" except those the GPC signal turns off." if gpc_seen else "."),
+                {"method": [f"Contradicts the choices of {sorted(granted_off)}."]},
             )
     elif method == "reject_all" and any(choices[c] for c in site.optional_ids):
         raise ValidationFailed(
@@ -196,7 +208,9 @@ def check_decision(
     _check_caller(data, recorder, claims)
     choices = _checked_choices(site, data["choices"])
     gpc = bool(data.get("gpc")) or context.gpc_header
-    _check_method(site, data["method"], choices, gpc)
+    _check_method(
+        site, data["method"], choices, bool(data.get("gpc")), context.gpc_header
+    )
     language = data.get("language") or site.by_hash[notice_hash]
     if match_language(language, site.config["languages"]) is None:
         raise ValidationFailed(

@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from .audit import redact_subject
 from .config import secret_keys
@@ -120,4 +120,17 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
     )
     db.session.add(erasure)
     db.session.commit()
+    _scrub_sqlite_log()
     return erasure
+
+
+def _scrub_sqlite_log() -> None:
+    """Move SQLite's write-ahead log into the database file and empty it.
+
+    The log still holds the pages as they were before the erasure (subject, IP
+    prefix) until a checkpoint; with ``secure_delete`` on, nothing of them is left
+    once it ran. PostgreSQL keeps old row versions until VACUUM (see README).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()

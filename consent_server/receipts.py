@@ -113,7 +113,7 @@ def _same_decision(receipt: Receipt, decision: CheckedDecision) -> bool:
     )
 
 
-def _earlier_try(decision: CheckedDecision) -> Receipt | None:
+def _earlier_try(decision: CheckedDecision, by_id: bool = True) -> Receipt | None:
     """The receipt of an earlier try of this decision, if the caller proves it.
 
     Proof is what no answer of the service reveals: the same Idempotency-Key (the
@@ -135,7 +135,7 @@ def _earlier_try(decision: CheckedDecision) -> Receipt | None:
             )
         )
         proven = found is not None and key != found.id
-    if found is None and decision.data.get("id"):
+    if found is None and by_id and decision.data.get("id"):
         found = db.session.get(Receipt, decision.data["id"])
     if found is None:
         return None
@@ -206,7 +206,8 @@ def store_decision(decision: CheckedDecision) -> Receipt:
     if not inserted:
         # The subject has decided before, this caller proves nothing of it, unless
         # the earlier decision is this one's first try (same key, same decision).
-        retried = _earlier_try(decision)
+        # A receipt id proves nothing here: the subject binding answers first.
+        retried = _earlier_try(decision, by_id=False)
         if retried is None:
             raise SubjectProofRequired(
                 "A decision about a subject that has decided before needs a token "

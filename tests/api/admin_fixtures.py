@@ -49,7 +49,7 @@ def tokens(app: Flask) -> dict[str, str]:
     with app.app_context():
         _, admin = create_token("alice", "admin")
         _, auditor = create_token("bob", "auditor")
-        _, recorder = create_token("crm", "recorder", ["default"])
+        _, recorder = create_token("site-backend", "recorder", ["default"])
     return {"admin": admin, "auditor": auditor, "recorder": recorder}
 
 

@@ -241,7 +241,7 @@ def test_tokens_api_creates_lists_and_revokes(client: FlaskClient, admin) -> Non
     created = rv.json
     assert created["token"].startswith("cst_") and created["role"] == "auditor"
     listed = client.get("/v1/admin/tokens", headers=admin).json
-    assert {t["name"] for t in listed} == {"alice", "bob", "crm", "frank"}
+    assert {t["name"] for t in listed} == {"alice", "bob", "site-backend", "frank"}
     assert all("token" not in t for t in listed)
     assert (
         client.get("/v1/admin/stats", headers=bearer(created["token"])).status_code
@@ -289,7 +289,7 @@ def test_every_staff_request_is_audited(client: FlaskClient, admin, auditor) -> 
     newest = client.get("/v1/admin/audit?limit=1", headers=admin).json["items"][0]
     assert (newest["path"], newest["query"], newest["token_name"]) == (
         "/v1/admin/audit",
-        "limit=2&cursor=" + rv.json["next_cursor"],
+        "limit=2&cursor=...",  # cursors are opaque and long: not logged
         "alice",
     )
 

@@ -319,12 +319,6 @@ def test_a_second_active_token_of_one_name_is_a_409(
     assert again.status_code == 201
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: a recorder of the site counts as proof of a retry by receipt "
-    "id alone, so it is handed a visitor's receipt (network context included) and "
-    "token; DESIGN.md: a receipt id is never proof",
-)
 @pytest.mark.parametrize("named", [True, False], ids=["subject", "no-subject"])
 def test_a_recorder_is_not_handed_a_visitors_receipt_by_its_id(
     client: FlaskClient, app: Flask, recorder: dict[str, str], named: bool

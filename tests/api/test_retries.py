@@ -203,14 +203,6 @@ def test_the_clients_own_key_and_decision_get_the_first_receipt(
     assert count_rows(app)[0] == 1
 
 
-NAMED_409 = pytest.mark.xfail(
-    strict=True,
-    reason="server bug: with the subject named, reusing one's own key for another "
-    "decision is a 403 subject-proof-required, not the 409 DESIGN.md promises for "
-    "'any other reuse' of a key",
-)
-
-
 @pytest.mark.parametrize(
     "change",
     [{"choices": ALL}, {"method": "api"}, {"layer": "first"}],
@@ -218,7 +210,7 @@ NAMED_409 = pytest.mark.xfail(
 )
 @pytest.mark.parametrize(
     "named",
-    [pytest.param(True, id="subject", marks=NAMED_409), False],
+    [pytest.param(True, id="subject"), False],
     ids=["subject", "no-subject"],
 )
 def test_the_same_key_with_another_decision_is_a_409(
@@ -297,11 +289,6 @@ def test_the_stored_row_holds_the_keys_sha256_never_the_key(
 # --- receipt ids used as keys -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: an Idempotency-Key equal to the receipt id (what banner-js "
-    "api.js still sends) proves a retry, and the lookup shows receipt ids",
-)
 def test_a_receipt_id_is_no_proof_even_as_the_idempotency_key(
     record: Record, client: FlaskClient, app: Flask
 ) -> None:
@@ -382,11 +369,6 @@ def _store_as_before_issue_9(app: Flask, receipt_id: str, subject: str) -> None:
             )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: the migration keeps the old banner's receipt-id keys (hashed) "
-    "as proof of a retry; the lookup shows those ids",
-)
 def test_receipt_ids_kept_as_keys_before_the_upgrade_prove_nothing_after_it(
     before_issue_9: Flask,
 ) -> None:

@@ -13,7 +13,7 @@ import { consentMode } from './consentmode.js';
 import { COOKIE_NAME, EVENT_CHANGE, EVENT_READY, OPEN_ATTR, SUBJECT_KEY } from './constants.js';
 import { emit } from './events.js';
 import { gate } from './gating.js';
-import { pickLanguage, strings } from './i18n.js';
+import { pickLanguage } from './i18n.js';
 import { outbox } from './outbox.js';
 import { current, currentChoices, decide, fromToken, has, makeRecord, withdrawn } from './state.js';
 import { clearCookies, cookies, load, readCookiesEarly, readCookiesLive, readToken, save } from './storage.js';
@@ -76,7 +76,8 @@ function start(cfg, ready, listeners, impl) {
     cfg.default_language,
   ]);
   const notice = cfg.notices[lang];
-  const t = strings(lang, notice.texts);
+  // Every word the banner shows comes from the notice, which is hashed into every receipt.
+  const t = notice.texts;
   const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
   const cookie = notice.cookie || {};
   const cookieName = cookie.name || COOKIE_NAME;

@@ -16,7 +16,7 @@ import { gate } from './gating.js';
 import { pickLanguage } from './i18n.js';
 import { uuid } from './ids.js';
 import { outbox } from './outbox.js';
-import { current, currentChoices, decide, fromToken, has, makeRecord, withdrawn } from './state.js';
+import { current, currentChoices, decide, decisionBody, fromToken, has, makeRecord, withdrawn } from './state.js';
 import { clearCookies, cookies, readCookiesEarly, readCookiesLive, readToken } from './storage.js';
 import { Ui } from './ui/banner.js';
 
@@ -134,18 +134,13 @@ function start(cfg, ready, listeners, impl) {
     const subject = record?.subject || box.subject() || uuid();
     const prev = record;
     record = makeRecord(notice, chosen, uuid(), subject);
-    // Every category, required ones as true (the contract allows them, never false).
-    const body = {
-      id: record.receipt,
-      subject,
-      notice: notice.notice,
-      choices: chosen,
+    const body = decisionBody(notice, record, chosen, method, layer, {
       language: lang,
-      method,
-      layer,
       banner_build: cfg.banner_build,
       gpc,
-    };
+      // Read now, inside the call: a click handler calling window.consent has an active gesture.
+      activation: /** @type {any} */ (navigator).userActivation?.isActive,
+    });
     box.add({ site, record, body });
     consentMode('update', notice, chosen);
     const gone = withdrawn(prev, record, method);

@@ -37,10 +37,11 @@
  * @typedef {'accept_all' | 'reject_all' | 'custom' | 'api'} Method
  * @typedef {'first' | 'preferences' | 'api'} Layer
  *
- * Body of POST /v1/sites/<site>/consents. `token` is added when it is sent, never queued.
+ * Body of POST /v1/sites/<site>/consents. `user_activation`: layer `api` only, where the browser
+ * has navigator.userActivation. `token` is added when it is sent, never queued.
  * @typedef {{id: string, subject: string, notice: string, choices: Record<string, boolean>,
  *   language: string, method: Method, layer: Layer, banner_build: string, gpc: boolean,
- *   token?: string}} ConsentBody
+ *   user_activation?: boolean, token?: string}} ConsentBody
  *
  * One queued decision: the POST body plus the record it makes, current until the server answers,
  * and `key`, its own random Idempotency-Key (a secret: never in the body, the record or events).

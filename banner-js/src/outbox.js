@@ -86,7 +86,8 @@ export function outbox(origin, site, cookie, domain, recorded, warn) {
           warn('refused', status, data);
           continue;
         }
-        // Recorded: keep the receipt, put the signed token in the cookie.
+        // Recorded: keep the receipt; the signed token goes in the cookie and, to prove the
+        // subject after the cookie has expired, in localStorage.
         if (data?.receipt) save(receiptKey, data.receipt);
         const tk = readToken(data?.token);
         if (tk) {

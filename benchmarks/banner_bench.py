@@ -5,9 +5,9 @@
 Measures, as medians over --runs fresh browser contexts:
 
 - transfer size of what the browser loads for the banner: static/banner.js (the
-  bundle, its styles and the UI strings of all four languages) gzip -9 and brotli,
-  against the 8 KB gzip budget; the inlined site notice (the
-  ``self.__consentSite=...`` line) is reported apart;
+  bundle and its styles; no UI strings, which come with the notice) gzip -9 and
+  brotli, against the 8 KB gzip budget; the inlined site notice (the
+  ``self.__consentSite=...`` line, every language's texts included) is reported apart;
 - time from navigation start to the first-layer buttons being laid out in the
   shadow root, and
   the same relative to DOMContentLoaded (budget: within 50 ms of it);

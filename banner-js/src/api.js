@@ -6,18 +6,19 @@
 import { TIMEOUT_MS } from './constants.js';
 
 /**
- * Record a decision. The body id doubles as idempotency key, so a retry never makes a second
- * receipt.
+ * Record a decision. `key` is the decision's own random secret, the same on every try, so a
+ * retry never makes a second receipt. Never the receipt id: the public lookup shows those.
  * @param {string} origin
  * @param {string} site
  * @param {ConsentBody} body
+ * @param {string} key Idempotency-Key
  * @returns {Promise<{status: number, data: any}>}
  */
-export async function postConsent(origin, site, body) {
+export async function postConsent(origin, site, body, key) {
   try {
     const res = await fetch(`${origin}/v1/sites/${encodeURIComponent(site)}/consents`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': body.id },
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
       body: JSON.stringify(body),
       credentials: 'omit',
       keepalive: true,

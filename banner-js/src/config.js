@@ -5,9 +5,11 @@
  * @typedef {import('./types.js').SiteConfig} SiteConfig
  * @typedef {import('./types.js').Notice} Notice
  */
+import { KEYS } from './i18n.js';
 
 /**
- * Whether a notice has the fields the banner relies on.
+ * Whether a notice has the fields the banner relies on, every UI string among them: the banner
+ * has no words of its own, and shows none the notice (hashed into the receipt) lacks.
  * @param {any} n
  * @param {string} site
  */
@@ -15,6 +17,7 @@ const validNotice = (n, site) =>
   n?.site === site &&
   typeof n.notice === 'string' &&
   typeof n.policy_version === 'string' &&
+  KEYS.every((k) => typeof n.texts?.[k] === 'string') &&
   Array.isArray(n.categories) &&
   n.categories.every((/** @type {any} */ c) => typeof c?.id === 'string');
 

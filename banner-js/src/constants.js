@@ -11,7 +11,9 @@ export const COOKIE_NAME = 'consent';
 /** localStorage key prefixes; the site id is appended. */
 export const QUEUE_KEY = 'consent:queue:';
 export const RECEIPT_KEY = 'consent:receipt:';
-export const SUBJECT_KEY = 'consent:subject:';
+// The last token the server returned: its subject is the visitor's pseudonymous id, and it proves
+// that subject to the server in the next decision, even after the cookie has expired.
+export const TOKEN_KEY = 'consent:token:';
 
 /** Attributes read from the host page. */
 export const OPEN_ATTR = 'data-consent-open';

@@ -10,13 +10,14 @@
  */
 import { readConfig } from './config.js';
 import { consentMode } from './consentmode.js';
-import { COOKIE_NAME, EVENT_CHANGE, EVENT_READY, OPEN_ATTR, SUBJECT_KEY } from './constants.js';
+import { COOKIE_NAME, EVENT_CHANGE, EVENT_READY, OPEN_ATTR } from './constants.js';
 import { emit } from './events.js';
 import { gate } from './gating.js';
-import { pickLanguage, strings } from './i18n.js';
+import { pickLanguage } from './i18n.js';
+import { uuid } from './ids.js';
 import { outbox } from './outbox.js';
-import { current, currentChoices, decide, fromToken, has, makeRecord, withdrawn } from './state.js';
-import { clearCookies, cookies, load, readCookiesEarly, readCookiesLive, readToken, save } from './storage.js';
+import { current, currentChoices, decide, decisionBody, fromToken, has, makeRecord, withdrawn } from './state.js';
+import { clearCookies, cookies, readCookiesEarly, readCookiesLive, readToken } from './storage.js';
 import { Ui } from './ui/banner.js';
 
 // Only readable while this file is being executed, so capture it first.
@@ -45,17 +46,6 @@ const safe = (fn, fallback) =>
   );
 
 /**
- * A random UUID v4. crypto.randomUUID needs a secure context; elsewhere a blob URL ends in a
- * random UUID v4 (File API: "blob:" origin "/" UUID) in every browser.
- */
-const uuid = () => {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const url = URL.createObjectURL(new Blob());
-  URL.revokeObjectURL(url);
-  return url.slice(-36);
-};
-
-/**
  * Start the banner for one site config.
  * @param {SiteConfig} cfg
  * @param {(rec: PublicRecord | null) => void} ready
@@ -76,11 +66,11 @@ function start(cfg, ready, listeners, impl) {
     cfg.default_language,
   ]);
   const notice = cfg.notices[lang];
-  const t = strings(lang, notice.texts);
+  // Every word the banner shows comes from the notice, which is hashed into every receipt.
+  const t = notice.texts;
   const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
   const cookie = notice.cookie || {};
   const cookieName = cookie.name || COOKIE_NAME;
-  const sKey = SUBJECT_KEY + site;
 
   // Consent Mode default must be in dataLayer before any gated tag can run.
   consentMode('default', notice, {});
@@ -139,22 +129,18 @@ function start(cfg, ready, listeners, impl) {
    */
   function decideNow(method, layer, picked) {
     const chosen = decide(notice, method, picked, gpc);
-    const subject = record?.subject || load(sKey) || uuid();
-    save(sKey, subject);
+    // The subject the outbox can prove (its token goes with the decision), else a new one: the
+    // server takes a later decision about a subject only with a token of that subject.
+    const subject = record?.subject || box.subject() || uuid();
     const prev = record;
     record = makeRecord(notice, chosen, uuid(), subject);
-    // Every category, required ones as true (the contract allows them, never false).
-    const body = {
-      id: record.receipt,
-      subject,
-      notice: notice.notice,
-      choices: chosen,
+    const body = decisionBody(notice, record, chosen, method, layer, {
       language: lang,
-      method,
-      layer,
       banner_build: cfg.banner_build,
       gpc,
-    };
+      // Read now, inside the call: a click handler calling window.consent has an active gesture.
+      activation: /** @type {any} */ (navigator).userActivation?.isActive,
+    });
     box.add({ site, record, body });
     consentMode('update', notice, chosen);
     const gone = withdrawn(prev, record, method);

@@ -30,13 +30,18 @@ export const dequeue = (queue, id) => queue.filter((q) => q.body.id !== id);
 export const latest = (queue, site) => queue.filter((q) => q.site === site).pop() || null;
 
 /**
- * Keep only well-formed items (the list comes from localStorage and may be anything).
+ * Keep only well-formed items (the list comes from localStorage and may be anything). An item
+ * queued by an older bundle has no idempotency secret of its own: it gets one from `newKey`
+ * (the caller stores the list again, so every try sends the same).
  * @param {unknown} raw
+ * @param {() => string} newKey
  * @returns {QueueItem[]}
  */
-export function sanitize(raw) {
+export function sanitize(raw, newKey) {
   if (!Array.isArray(raw)) return [];
-  return raw.filter((q) => q?.site && q.body?.id && q.record?.granted?.map && q.record.denied?.map);
+  return raw
+    .filter((q) => q?.site && q.body?.id && q.record?.granted?.map && q.record.denied?.map)
+    .map((q) => (q.key && typeof q.key === 'string' ? q : { ...q, key: newKey() }));
 }
 
 /**

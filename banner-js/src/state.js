@@ -6,6 +6,8 @@
  * @typedef {import('./types.js').TokenPayload} TokenPayload
  * @typedef {import('./types.js').QueueItem} QueueItem
  * @typedef {import('./types.js').Method} Method
+ * @typedef {import('./types.js').Layer} Layer
+ * @typedef {import('./types.js').ConsentBody} ConsentBody
  */
 
 const DAY = 86400;
@@ -123,6 +125,35 @@ export function makeRecord(notice, choices, receipt, subject, now = nowSec()) {
     at: now,
     pending: true,
   };
+}
+
+/**
+ * The POST body of a decision, for the record `makeRecord` made of it. `user_activation` says
+ * whether the browser saw a user gesture when the page's own script decided: layer `api` only,
+ * and only where the browser can tell (`activation` is a boolean there).
+ * @param {Notice} notice
+ * @param {ConsentRecord} rec
+ * @param {Record<string, boolean>} choices every category, required ones true
+ * @param {Method} method
+ * @param {Layer} layer
+ * @param {{language: string, banner_build: string, gpc: boolean, activation?: boolean}} ctx
+ * @returns {ConsentBody}
+ */
+export function decisionBody(notice, rec, choices, method, layer, ctx) {
+  /** @type {ConsentBody} */
+  const body = {
+    id: rec.receipt,
+    subject: rec.subject,
+    notice: notice.notice,
+    choices,
+    language: ctx.language,
+    method,
+    layer,
+    banner_build: ctx.banner_build,
+    gpc: ctx.gpc,
+  };
+  if (layer === 'api' && typeof ctx.activation === 'boolean') body.user_activation = ctx.activation;
+  return body;
 }
 
 /**

@@ -8,11 +8,18 @@
  * @typedef {{id: string, required?: boolean, title?: string, description?: string,
  *   cookies?: CookieInfo[], third_parties?: ThirdParty[], consent_mode?: string[]}} Category
  * @typedef {{name?: string, contact?: string, address?: string, email?: string}} Controller
+ * Every word the banner shows, in the notice's language (keys: i18n.js KEYS).
+ * @typedef {{title: string, description: string, acceptAll: string, rejectAll: string,
+ *   preferences: string, save: string, close: string, alwaysOn: string, policyLink: string,
+ *   gpcHonoured: string, settings: string, receiptTitle: string, receiptId: string, date: string,
+ *   choices: string, policyVersion: string, download: string, pending: string, cookies: string,
+ *   cookieName: string, provider: string, duration: string, placeholder: string,
+ *   placeholderButton: string, granted: string, denied: string}} Texts
  * @typedef {{site: string, language: string, notice: string, policy_version: string,
  *   policy_url?: string | null, controller?: Controller, jurisdiction?: string,
  *   validity_days?: number, refusal_validity_days?: number,
  *   cookie?: {name?: string, domain?: string | null}, gpc_categories?: string[],
- *   texts?: Record<string, string>, categories: Category[]}} Notice
+ *   texts: Texts, categories: Category[]}} Notice
  * @typedef {{site: string, banner_build: string, default_language: string, languages: string[],
  *   floating_button: boolean, notices: Record<string, Notice>}} SiteConfig
  *
@@ -30,11 +37,14 @@
  * @typedef {'accept_all' | 'reject_all' | 'custom' | 'api'} Method
  * @typedef {'first' | 'preferences' | 'api'} Layer
  *
- * Body of POST /v1/sites/<site>/consents.
+ * Body of POST /v1/sites/<site>/consents. `user_activation`: layer `api` only, where the browser
+ * has navigator.userActivation. `token` is added when it is sent, never queued.
  * @typedef {{id: string, subject: string, notice: string, choices: Record<string, boolean>,
- *   language: string, method: Method, layer: Layer, banner_build: string, gpc: boolean}} ConsentBody
+ *   language: string, method: Method, layer: Layer, banner_build: string, gpc: boolean,
+ *   user_activation?: boolean, token?: string}} ConsentBody
  *
- * One queued decision: the POST body plus the record it makes, current until the server answers.
- * @typedef {{site: string, record: ConsentRecord, body: ConsentBody}} QueueItem
+ * One queued decision: the POST body plus the record it makes, current until the server answers,
+ * and `key`, its own random Idempotency-Key (a secret: never in the body, the record or events).
+ * @typedef {{site: string, record: ConsentRecord, body: ConsentBody, key: string}} QueueItem
  */
 export {};

@@ -17,8 +17,10 @@ from .conftest import LiveServer
 
 # pytest 9 deprecates pytest-base-url's session fixture style; not ours to fix here.
 
-SUBJECT = "visitor-erase-1"
-KEEP = "visitor-keep-2"
+# Random UUIDs, as the banner makes them (other subject ids need a recorder token).
+SUBJECT = "0b7c2f4e-5d1a-4c3b-9e8f-1a2b3c4d5e6f"
+KEEP = "6f5e4d3c-2b1a-4f9e-8d7c-6b5a4f3e2d1c"
+THIRD = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 
 
 @pytest.fixture
@@ -28,12 +30,13 @@ def staff(live_server: LiveServer) -> dict[str, Any]:
     client = app.test_client()
     notice = client.get("/v1/sites/default/notice?lang=en").json
     ids = []
+    tokens: dict[str, str] = {}  # a subject's later decisions carry its token
     for subject, choices, method in [
         (SUBJECT, {"persistent": True, "third_party": True}, "accept_all"),
         (SUBJECT, {"persistent": False, "third_party": False}, "reject_all"),
         (KEEP, {"persistent": True, "third_party": False}, "custom"),
         (KEEP, {"persistent": True, "third_party": True}, "accept_all"),
-        ("visitor-three", {"persistent": False, "third_party": False}, "reject_all"),
+        (THIRD, {"persistent": False, "third_party": False}, "reject_all"),
     ]:
         rv = client.post(
             "/v1/sites/default/consents",
@@ -43,11 +46,13 @@ def staff(live_server: LiveServer) -> dict[str, Any]:
                 "choices": choices,
                 "method": method,
                 "layer": "first",
+                **({"token": tokens[subject]} if subject in tokens else {}),
             },
             headers={"User-Agent": "Mozilla/5.0 Firefox/128.0"},
         )
         assert rv.status_code == 201, rv.json
         ids.append(rv.json["receipt"]["id"])
+        tokens[subject] = rv.json["token"]
     with app.app_context():
         _, admin = create_token("alice", "admin")
         _, auditor = create_token("bob", "auditor")

@@ -60,6 +60,26 @@ describe("validateConfig", () => {
     );
     assert.deepEqual(c.languages, ["en"]);
   });
+
+  test("a notice without every UI string is not used: the banner has none of its own", () => {
+    const texts = notice().texts;
+    delete texts.save;
+    const c = validateConfig(
+      raw({
+        notices: {
+          en: notice(),
+          de: notice({ texts }),
+          fr: notice({ texts: undefined }),
+          nl: notice({ texts: { ...texts, save: 3 } }),
+        },
+      }),
+    );
+    assert.deepEqual(c.languages, ["en"]);
+    assert.equal(
+      validateConfig(raw({ notices: { en: notice({ texts }) } })),
+      null,
+    );
+  });
 });
 
 describe("safeUrl", () => {

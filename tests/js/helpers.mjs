@@ -1,4 +1,20 @@
 // Shared fixtures for the banner unit tests.
+import { readFileSync } from "node:fs";
+
+/**
+ * The server's UI strings in a language (consent_server/banner_texts/<lang>.json): what a
+ * notice's `texts` holds. The bundle has none of its own.
+ */
+export const serverTexts = (lang) =>
+  JSON.parse(
+    readFileSync(
+      new URL(
+        `../../consent_server/banner_texts/${lang}.json`,
+        import.meta.url,
+      ),
+      "utf8",
+    ),
+  );
 
 /** base64url without padding, like itsdangerous. */
 export const b64url = (buf) => Buffer.from(buf).toString("base64url");
@@ -36,7 +52,7 @@ export const notice = (over = {}) => ({
   refusal_validity_days: 180,
   cookie: { name: "consent", domain: null },
   gpc_categories: ["third_party"],
-  texts: {},
+  texts: serverTexts("en"),
   categories: [
     {
       id: "session",

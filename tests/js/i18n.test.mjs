@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
-import {
-  KEYS,
-  pickLanguage,
-  strings,
-  TRANSLATIONS,
-} from "../../banner-js/src/i18n.js";
+import { KEYS, pickLanguage } from "../../banner-js/src/i18n.js";
+import { serverTexts } from "./helpers.mjs";
 
 const ALL = ["en", "de", "fr", "nl"];
 
@@ -44,39 +41,22 @@ describe("pickLanguage", () => {
   });
 });
 
-describe("strings", () => {
-  test("every language lists every key, in order", () => {
-    for (const [lang, list] of Object.entries(TRANSLATIONS))
-      assert.equal(list.length, KEYS.length, lang);
+describe("UI strings come from the notice", () => {
+  test("the banner needs exactly the keys the server puts in every notice", () => {
+    assert.deepEqual([...KEYS].sort(), Object.keys(serverTexts("en")).sort());
   });
 
-  test("the four languages are translated", () => {
-    assert.equal(strings("en").rejectAll, "Reject all");
-    assert.equal(strings("de").rejectAll, "Alle ablehnen");
-    assert.equal(strings("fr").rejectAll, "Tout refuser");
-    assert.equal(strings("nl").rejectAll, "Alles weigeren");
-  });
-
-  test("regional tags use their language", () => {
-    assert.equal(strings("de-AT").acceptAll, "Alle akzeptieren");
-  });
-
-  test("missing strings and unknown languages fall back to English", () => {
-    assert.equal(strings("de").cookies, "Cookies");
-    assert.equal(strings("xx").save, "Save choices");
-  });
-
-  test("notice texts override, unknown keys and non-strings are ignored", () => {
-    const t = strings("de", { title: "Unsere Cookies", bogus: "x", save: 42 });
-    assert.equal(t.title, "Unsere Cookies");
-    assert.equal(t.save, "Auswahl speichern");
-    assert.equal("bogus" in t, false);
-  });
-
-  test("every key has a non-empty value in every language", () => {
-    for (const lang of ["en", "de", "fr", "nl"]) {
-      const t = strings(lang);
-      for (const k of KEYS) assert.ok(t[k], `${lang}.${k}`);
-    }
+  test("the built bundle holds no UI string of its own, in any language", () => {
+    const bundle = readFileSync(
+      new URL("../../static/banner.js", import.meta.url),
+      "utf8",
+    );
+    for (const lang of ["en", "de", "fr", "nl"])
+      for (const [key, text] of Object.entries(serverTexts(lang)))
+        for (const q of ['"', "'", "`"])
+          assert.ok(
+            !bundle.includes(q + text + q),
+            `static/banner.js has the ${lang} text of ${key}: ${text}`,
+          );
   });
 });

@@ -8,10 +8,13 @@ import { NOW, makeToken, payload } from "./helpers.mjs";
 
 const ORIGIN = "https://consent.example.com";
 const KEY = "consent:queue:default";
+const TOKEN_KEY = "consent:token:default";
+const UUID =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const POST_URL = `${ORIGIN}/v1/sites/default/consents`;
 
-/** A queued decision as index.js makes it. */
-const item = (id, site = "default") => ({
+/** A queued decision as index.js hands it to `add` (the outbox adds its `key`). */
+const decision = (id, site = "default") => ({
   site,
   record: {
     site,
@@ -35,6 +38,12 @@ const item = (id, site = "default") => ({
     banner_build: "test",
     gpc: false,
   },
+});
+
+/** A decision as the queue in localStorage holds it: with its own idempotency secret. */
+const item = (id, site = "default") => ({
+  ...decision(id, site),
+  key: `secret-${id}`,
 });
 
 /** Let a flush started by a timer run to its end (fetch and json resolve at once). */
@@ -139,8 +148,9 @@ describe("outbox: keeping decisions", () => {
 
   test("a queued decision goes to localStorage, behind a marker cookie for a year", () => {
     page = fakePage();
-    makeBox().add(item("a"));
-    assert.deepEqual(page.queued(), [item("a")]);
+    makeBox().add(decision("a"));
+    const [queued] = page.queued();
+    assert.deepEqual(queued, { ...decision("a"), key: queued.key });
     assert.deepEqual(page.cookieWrites, [
       "consent_q=1; Path=/; Domain=.example.com; Max-Age=31536000; SameSite=Lax; Secure",
     ]);
@@ -149,9 +159,9 @@ describe("outbox: keeping decisions", () => {
   test("adding the same decision again replaces it", () => {
     page = fakePage();
     const box = makeBox();
-    box.add(item("a"));
-    box.add(item("b"));
-    box.add(item("a"));
+    box.add(decision("a"));
+    box.add(decision("b"));
+    box.add(decision("a"));
     assert.deepEqual(
       page.queued().map((q) => q.body.id),
       ["b", "a"],
@@ -190,16 +200,64 @@ describe("outbox: keeping decisions", () => {
 });
 
 describe("outbox: sending", () => {
-  test("a decision is posted with its id as Idempotency-Key", async () => {
+  test("a decision is posted with its own secret as Idempotency-Key, and the secret stays out of the body", async () => {
     page = pageWithQueue(item("a"));
     page.answer(201, {});
     await makeBox().flush();
     const [req] = page.requests;
     assert.equal(req.url, POST_URL);
     assert.equal(req.init.method, "POST");
-    assert.equal(req.init.headers["Idempotency-Key"], "a");
+    assert.equal(req.init.headers["Idempotency-Key"], "secret-a");
     assert.equal(req.init.credentials, "omit");
     assert.deepEqual(req.body, item("a").body);
+  });
+
+  test("each decision queued gets a random secret of its own, never its receipt id", async () => {
+    page = fakePage();
+    const box = makeBox();
+    box.add(decision("a"));
+    box.add(decision("b"));
+    const keys = page.queued().map((q) => q.key);
+    for (const k of keys) assert.match(k, UUID);
+    assert.notEqual(keys[0], keys[1]);
+    page.answer(201, {});
+    page.answer(201, {});
+    await box.flush();
+    assert.deepEqual(
+      page.requests.map((r) => r.init.headers["Idempotency-Key"]),
+      keys,
+    );
+    for (const r of page.requests) {
+      assert.notEqual(r.init.headers["Idempotency-Key"], r.body.id);
+      assert.ok(
+        !JSON.stringify(r.body).includes(r.init.headers["Idempotency-Key"]),
+      );
+    }
+  });
+
+  test("a decision queued by an older bundle, without a secret, gets one, the same on every try", async () => {
+    const old = item("a");
+    delete old.key;
+    page = pageWithQueue(old);
+    page.answer(503);
+    page.answer(201, {});
+    await makeBox().flush();
+    const [stored] = page.queued();
+    assert.match(stored.key, UUID);
+    assert.deepEqual(stored, { ...old, key: stored.key });
+    mock.timers.tick(2000);
+    await settle();
+    assert.deepEqual(
+      page.requests.map((r) => [r.body.id, r.init.headers["Idempotency-Key"]]),
+      [
+        ["a", stored.key],
+        ["a", stored.key],
+      ],
+    );
+    assert.deepEqual(
+      page.recorded.map(([id]) => id),
+      ["a"],
+    );
   });
 
   test("after a 2xx the queue is empty, the marker cookie gone, and nothing is sent again", async () => {
@@ -300,10 +358,10 @@ describe("outbox: retrying", () => {
     assert.deepEqual(
       page.requests.map((r) => [r.body.id, r.init.headers["Idempotency-Key"]]),
       [
-        ["a", "a"],
-        ["a", "a"],
-        ["a", "a"],
-        ["a", "a"],
+        ["a", "secret-a"],
+        ["a", "secret-a"],
+        ["a", "secret-a"],
+        ["a", "secret-a"],
       ],
     );
     assert.deepEqual(
@@ -325,7 +383,7 @@ describe("outbox: retrying", () => {
     await box.flush();
     mock.timers.tick(2000);
     await settle();
-    box.add(item("b"));
+    box.add(decision("b"));
     page.answer(503);
     page.answer(201, {});
     await box.flush();
@@ -356,22 +414,27 @@ describe("outbox: retrying", () => {
     assert.deepEqual(page.queued(), []);
   });
 
-  test("a 4xx drops the decision with a warning and goes on with the next", async () => {
-    page = pageWithQueue(item("a"), item("b"));
-    const problem = { title: "Unprocessable Content", status: 422 };
-    page.answer(422, problem);
-    page.answer(201, {});
-    await makeBox().flush();
-    assert.deepEqual(page.warnings, [["refused", 422, problem]]);
-    assert.deepEqual(
-      page.recorded.map(([id]) => id),
-      ["b"],
-    );
-    assert.deepEqual(page.queued(), []);
-    mock.timers.tick(60000);
-    await settle();
-    assert.equal(page.requests.length, 2);
-  });
+  for (const [status, type] of [
+    [422, "validation-error"],
+    [403, "subject-proof-required"],
+    [409, "reused-key"],
+  ])
+    test(`a ${status} (${type}) drops the decision with a warning and goes on with the next`, async () => {
+      page = pageWithQueue(item("a"), item("b"));
+      const problem = { type, status };
+      page.answer(status, problem);
+      page.answer(201, {});
+      await makeBox().flush();
+      assert.deepEqual(page.warnings, [["refused", status, problem]]);
+      assert.deepEqual(
+        page.recorded.map(([id]) => id),
+        ["b"],
+      );
+      assert.deepEqual(page.queued(), []);
+      mock.timers.tick(60000);
+      await settle();
+      assert.equal(page.requests.length, 2);
+    });
 
   test("a second flush while one is running does nothing", async () => {
     page = pageWithQueue(item("a"));
@@ -404,5 +467,110 @@ describe("outbox: retrying", () => {
       ["a", "b"],
     );
     assert.deepEqual(page.queued(), []);
+  });
+});
+
+describe("outbox: proof of the subject", () => {
+  const tokenOf = (over = {}) => makeToken(payload({ e: NOW + 3600, ...over }));
+
+  test("a first decision goes without a token", async () => {
+    page = fakePage();
+    const box = makeBox();
+    box.add(decision("a"));
+    page.answer(201, {});
+    await box.flush();
+    assert.equal("token" in page.requests[0].body, false);
+  });
+
+  test("a second decision queued before the first was recorded carries the token the first answer returned", async () => {
+    page = fakePage();
+    const box = makeBox();
+    box.add(decision("a"));
+    box.add(decision("b"));
+    const first = tokenOf({ r: "a" });
+    page.answer(201, { token: first, receipt: { id: "a" } });
+    page.answer(201, { token: tokenOf({ r: "b" }), receipt: { id: "b" } });
+    await box.flush();
+    assert.equal("token" in page.requests[0].body, false);
+    assert.equal(page.requests[1].body.token, first);
+  });
+
+  test("the token is read when the decision is sent, not when it was queued", async () => {
+    page = fakePage();
+    const box = makeBox();
+    box.add(decision("a"));
+    const later = tokenOf({ r: "from-another-tab" });
+    page.jar.set("consent", later);
+    page.answer(201, {});
+    await box.flush();
+    assert.equal(page.requests[0].body.token, later);
+    assert.equal(JSON.stringify(page.store.get(KEY)).includes(later), false);
+  });
+
+  test("a retry sends the same secret, and the token of the time", async () => {
+    page = fakePage({ cookies: { consent: tokenOf({ r: "old" }) } });
+    const box = makeBox();
+    box.add(decision("a"));
+    page.answer(0);
+    page.answer(201, {});
+    await box.flush();
+    const newer = tokenOf({ r: "newer" });
+    page.jar.set("consent", newer);
+    mock.timers.tick(2000);
+    await settle();
+    const [one, two] = page.requests;
+    assert.equal(
+      one.init.headers["Idempotency-Key"],
+      two.init.headers["Idempotency-Key"],
+    );
+    assert.equal(two.body.token, newer);
+  });
+
+  test("a token of another subject or site is not sent", async () => {
+    for (const over of [{ u: "someone-else" }, { s: "other" }]) {
+      page = fakePage({ cookies: { consent: tokenOf(over) } });
+      const box = makeBox();
+      box.add(decision("a"));
+      page.answer(201, {});
+      await box.flush();
+      assert.equal(
+        "token" in page.requests[0].body,
+        false,
+        JSON.stringify(over),
+      );
+    }
+  });
+
+  test("the token is kept in localStorage too, and proves the subject after the cookie has expired", async () => {
+    page = fakePage();
+    const box = makeBox();
+    box.add(decision("a"));
+    const token = tokenOf({ r: "a" });
+    page.answer(201, { token });
+    await box.flush();
+    assert.equal(page.store.get(TOKEN_KEY), JSON.stringify(token));
+
+    page.jar.delete("consent"); // Max-Age ran out
+    assert.equal(box.subject(), "subj-1");
+    box.add(decision("b"));
+    page.answer(201, {});
+    await box.flush();
+    assert.equal(page.requests[1].body.token, token);
+  });
+
+  test("subject: the cookie token's, else the kept token's, of this site only", () => {
+    page = fakePage();
+    assert.equal(makeBox().subject(), undefined);
+    page = fakePage({
+      storage: { [TOKEN_KEY]: JSON.stringify(tokenOf({ u: "kept" })) },
+    });
+    assert.equal(makeBox().subject(), "kept");
+    page = fakePage({
+      cookies: { consent: tokenOf({ u: "cookie" }) },
+      storage: { [TOKEN_KEY]: JSON.stringify(tokenOf({ u: "kept" })) },
+    });
+    assert.equal(makeBox().subject(), "cookie");
+    page = fakePage({ cookies: { consent: tokenOf({ u: "x", s: "other" }) } });
+    assert.equal(makeBox().subject(), undefined);
   });
 });

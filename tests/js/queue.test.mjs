@@ -14,7 +14,11 @@ const item = (id, site = "default") => ({
   site,
   record: { site, receipt: id, granted: ["session"], denied: ["third_party"] },
   body: { id, subject: "s" },
+  key: `secret-${id}`,
 });
+
+/** A key maker that must not be called. */
+const noKey = () => assert.fail("no new key expected");
 
 describe("queue", () => {
   test("enqueue appends in order", () => {
@@ -55,20 +59,38 @@ describe("queue", () => {
   });
 
   test("sanitize keeps only well-formed items", () => {
-    assert.deepEqual(sanitize(null), []);
-    assert.deepEqual(sanitize("x"), []);
+    assert.deepEqual(sanitize(null, noKey), []);
+    assert.deepEqual(sanitize("x", noKey), []);
     const good = item("a");
-    assert.deepEqual(
-      sanitize([
+    const [kept] = sanitize(
+      [
         good,
         null,
         3,
         {},
         { site: "x", body: {} },
         { ...good, record: { granted: "x" } },
-      ]),
-      [good],
+      ],
+      noKey,
     );
+    assert.equal(kept, good);
+  });
+
+  test("sanitize gives an item queued by an older bundle a secret of its own", () => {
+    const old = item("a");
+    delete old.key;
+    let made = 0;
+    const newKey = () => `new-${++made}`;
+    const out = sanitize(
+      [old, { ...item("b"), key: "" }, { ...item("c"), key: 7 }, item("d")],
+      newKey,
+    );
+    assert.deepEqual(
+      out.map((q) => q.key),
+      ["new-1", "new-2", "new-3", "secret-d"],
+    );
+    assert.deepEqual(out[0], { ...old, key: "new-1" });
+    assert.equal("key" in old, false, "the input is not changed");
   });
 });
 

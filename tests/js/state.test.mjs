@@ -5,6 +5,7 @@ import {
   current,
   currentChoices,
   decide,
+  decisionBody,
   fromToken,
   has,
   isStale,
@@ -120,6 +121,70 @@ describe("decide (deny by default)", () => {
       persistent: false,
       third_party: false,
     });
+  });
+});
+
+describe("decide: what the server accepts for each method", () => {
+  // The server refuses an accept_all that does not grant every optional category but those
+  // the GPC signal turns off, and a reject_all that grants one.
+  for (const gpcCategories of [
+    [],
+    ["third_party"],
+    ["persistent", "third_party"],
+    ["session"],
+  ])
+    for (const gpc of [false, true])
+      test(`accept_all and reject_all, gpc=${gpc}, gpc_categories=${gpcCategories}`, () => {
+        const n = notice({ gpc_categories: gpcCategories });
+        const off = gpc ? gpcCategories : [];
+        const accepted = decide(n, "accept_all", {}, gpc);
+        const rejected = decide(n, "reject_all", {}, gpc);
+        for (const c of n.categories) {
+          const want = c.required || !off.includes(c.id);
+          assert.equal(accepted[c.id], want, `accept_all ${c.id}`);
+          assert.equal(rejected[c.id], !!c.required, `reject_all ${c.id}`);
+        }
+      });
+});
+
+describe("decisionBody", () => {
+  const ctx = { language: "de", banner_build: "b".repeat(64), gpc: false };
+  const body = (method, layer, activation) => {
+    const n = notice();
+    const choices = decide(n, method, {}, false);
+    const rec = makeRecord(n, choices, "rcpt-9", "subj-9", NOW);
+    return decisionBody(n, rec, choices, method, layer, { ...ctx, activation });
+  };
+
+  test("names the receipt, subject, notice and every category", () => {
+    assert.deepEqual(body("reject_all", "first", undefined), {
+      id: "rcpt-9",
+      subject: "subj-9",
+      notice: "a".repeat(64),
+      choices: { session: true, persistent: false, third_party: false },
+      language: "de",
+      method: "reject_all",
+      layer: "first",
+      banner_build: "b".repeat(64),
+      gpc: false,
+    });
+  });
+
+  test("page code (layer api) says whether there was a user gesture", () => {
+    assert.equal(body("accept_all", "api", true).user_activation, true);
+    assert.equal(body("reject_all", "api", false).user_activation, false);
+  });
+
+  test("user_activation is left out where the browser cannot tell", () => {
+    assert.equal(
+      "user_activation" in body("accept_all", "api", undefined),
+      false,
+    );
+  });
+
+  test("the banner's own buttons send no user_activation", () => {
+    for (const layer of ["first", "preferences"])
+      assert.equal("user_activation" in body("accept_all", layer, true), false);
   });
 });
 

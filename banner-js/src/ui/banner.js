@@ -3,7 +3,7 @@
  * The shadow-root UI: first layer, floating settings button and the preferences dialog, with
  * focus moved in, trapped and restored.
  * @typedef {import('../types.js').Notice} Notice
- * @typedef {import('../i18n.js').Strings} Strings
+ * @typedef {import('../types.js').Texts} Texts
  * @typedef {import('./preferences.js').ReceiptView} ReceiptView
  * @typedef {import('../types.js').Method} Method
  * @typedef {import('../types.js').Layer} Layer
@@ -21,7 +21,7 @@ import { CSS } from './styles.js';
  */
 export class Ui {
   /**
-   * @param {Strings} t
+   * @param {Texts} t the notice's texts
    * @param {Notice} notice
    * @param {boolean} gpcLine say that the GPC signal is honoured
    * @param {boolean} floating show the settings button once decided

@@ -1,10 +1,12 @@
 // @ts-check
 /**
  * The preferences dialog: a switch per category, descriptions, cookie tables, the visitor's
- * receipt. Rendering only; the Ui class owns showing, focus and closing.
+ * receipt. Rendering only; the Ui class owns showing, focus and closing. Every word is one of the
+ * notice's texts or a data value (a count, a date, a receipt id): nothing is composed of words
+ * of the bundle's own.
  * @typedef {import('../types.js').Notice} Notice
  * @typedef {import('../types.js').Category} Category
- * @typedef {import('../i18n.js').Strings} Strings
+ * @typedef {import('../types.js').Texts} Texts
  * @typedef {{record: import('../types.js').ConsentRecord, json: any, lang: string}} ReceiptView
  * @typedef {{save: (choices: Record<string, boolean>) => void, accept: () => void, reject: () => void,
  *   close: () => void}} PrefActions
@@ -15,7 +17,7 @@ let uid = 0;
 
 /**
  * One category: title + switch, description, cookie table.
- * @param {Strings} t
+ * @param {Texts} t
  * @param {Category} c
  * @param {boolean} on
  */
@@ -49,7 +51,7 @@ function category(t, c, on) {
       h(
         'details',
         {},
-        h('summary', { text: `${t.cookies} (${cookies.length})` }),
+        h('summary', {}, t.cookies, ' ', h('span', { class: 'q', text: cookies.length })),
         h(
           'table',
           {},
@@ -80,18 +82,35 @@ function category(t, c, on) {
 
 /**
  * The visitor's receipt, readable, with a JSON download when the server's receipt is known.
- * @param {Strings} t
+ * @param {Texts} t
  * @param {Notice} notice
  * @param {ReceiptView} r
  */
 function receiptView(t, notice, { record: r, json, lang }) {
+  /** @type {[string, string | Node][]} */
   const rows = [
     [t.receiptId, r.receipt],
     [t.date, new Date(json?.created_at || r.at * 1000).toLocaleString(lang)],
     [t.policyVersion, r.policy_version],
     [
       t.choices,
-      notice.categories.map((c) => `${c.title || c.id}: ${r.granted.includes(c.id) ? t.granted : t.denied}`).join(', '),
+      // Category -> Allowed / Refused, as a table: no punctuation of the bundle's own.
+      h(
+        'table',
+        {},
+        h(
+          'tbody',
+          {},
+          notice.categories.map((c) =>
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'row', text: c.title || c.id }),
+              h('td', { text: r.granted.includes(c.id) ? t.granted : t.denied }),
+            ),
+          ),
+        ),
+      ),
     ],
   ];
   return h(
@@ -101,7 +120,7 @@ function receiptView(t, notice, { record: r, json, lang }) {
     h(
       'dl',
       {},
-      rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]),
+      rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]),
     ),
     r.pending && h('p', { class: 'n', text: t.pending }),
     !!json &&
@@ -115,7 +134,7 @@ function receiptView(t, notice, { record: r, json, lang }) {
 
 /**
  * The dialog (overlay > role=dialog), not yet attached.
- * @param {Strings} t
+ * @param {Texts} t
  * @param {Notice} notice
  * @param {Record<string, boolean>} choices switch positions to start from
  * @param {ReceiptView | null} receipt
@@ -135,8 +154,7 @@ export function renderPreferences(t, notice, choices, receipt, a) {
   dialog = h(
     'div',
     { class: 'd', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
-    h('h2', { id: titleId, text: t.settings }),
-    button('×', a.close, { class: 'x', 'aria-label': t.close }),
+    h('div', { class: 'w' }, h('h2', { id: titleId, text: t.settings }), button(t.close, a.close, { class: 'x' })),
     h('p', { text: t.description }),
     notice.categories.map((c) => category(t, c, !!choices[c.id])),
     receipt && receiptView(t, notice, receipt),

@@ -191,18 +191,9 @@ def test_hostile_page_css_does_not_change_the_banner(
 
 
 # Sec-GPC without navigator.globalPrivacyControl (an extension or proxy adding the
-# header): the page cannot see the header, so Accept all grants every category, and the
-# server's accept_all check (decision_check._check_method) refuses that with a 422 since
-# issue #9. The server needs to judge accept_all by the signal the page saw.
-HEADER_ONLY_REFUSED = pytest.mark.xfail(
-    strict=True,
-    reason="server refuses accept_all when only the Sec-GPC header carries GPC",
-)
-
-
-@pytest.mark.parametrize(
-    "signal", ["navigator", pytest.param("header", marks=HEADER_ONLY_REFUSED), "both"]
-)
+# header): the page cannot see the header, so Accept all grants every category; the
+# server judges accept_all by the signal the page saw and records the header.
+@pytest.mark.parametrize("signal", ["navigator", "header", "both"])
 def test_gpc_keeps_its_categories_off_after_accept_all(
     context: BrowserContext,
     page: Page,

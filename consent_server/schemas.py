@@ -132,6 +132,11 @@ class ConsentCreateSchema(Schema):
         keys=fields.String(validate=validate.Length(1, 64)),
         values=strict_boolean(),
         required=True,
+        metadata={
+            "description": "Category id -> granted, for every optional category of "
+            "the site's notice (and no other); required categories may be left out "
+            "and are never false. Otherwise 422."
+        },
     )
     language = fields.String(validate=FullMatch(LANGUAGE_RE))
     method = fields.String(validate=validate.OneOf(METHODS), load_default="custom")

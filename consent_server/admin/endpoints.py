@@ -21,6 +21,7 @@ from ..staff import (
     revoke_token,
 )
 from ..stats import daily_stats
+from ..vocabulary import SUBJECT_RE
 from .auth import SECURITY, authenticate_request, require_role
 from .cursor import Page
 from .export import export_response
@@ -131,7 +132,16 @@ class ReceiptView(MethodView):
         }
 
 
-@blp.route("/subjects/<subject>")
+# Documented with its pattern; an id that does not fit it has no receipts (404).
+_SUBJECT_PARAM = {
+    "in": "path",
+    "name": "subject",
+    "required": True,
+    "schema": {"type": "string", "pattern": SUBJECT_RE},
+}
+
+
+@blp.route("/subjects/<subject>", parameters=[_SUBJECT_PARAM])
 class SubjectView(MethodView):
     @staff_doc
     @blp.arguments(SubjectArgsSchema, location="query")
@@ -195,6 +205,7 @@ class TokensView(MethodView):
     @blp.arguments(StaffTokenCreateSchema)
     @blp.response(201, StaffTokenCreatedSchema)
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
     def post(self, data: dict[str, Any]) -> StaffToken:
         """Create a staff token; the answer is the only time it is shown (admin)."""
         require_role("admin", "manage staff tokens")

@@ -95,6 +95,7 @@ class ConsentsView(MethodView):
     @blp.response(201, ConsentCreatedSchema())
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
     def post(
         self, data: dict[str, Any], headers: dict[str, Any], site: str
     ) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from ..schemas import (
 )
 from ..sites import Site, get_site
 from ..staff import Staff, authenticate
+from ..vocabulary import SUBJECT_RE
 from .limits import client_key, lookup_limit, record_limit
 
 blp = Blueprint(
@@ -121,7 +122,17 @@ class ConsentsView(MethodView):
         return {"receipt": receipt, "token": receipt.token}
 
 
-@blp.route("/<subject>")
+@blp.route(
+    "/<subject>",
+    parameters=[
+        {
+            "in": "path",
+            "name": "subject",
+            "required": True,
+            "schema": {"type": "string", "pattern": SUBJECT_RE},
+        }
+    ],
+)
 class ConsentView(MethodView):
     decorators = [limiter.limit(lookup_limit, key_func=client_key)]
 

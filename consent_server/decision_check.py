@@ -67,7 +67,7 @@ class CheckedDecision:
     @property
     def granted_any(self) -> bool:
         """Whether an optional category is granted (a refusal is kept less long)."""
-        return any(self.choices[c] for c in self.site.optional_ids)
+        return any(self.choices[key] for key in self.site.optional_keys)
 
     @property
     def proves_subject(self) -> bool:
@@ -76,26 +76,50 @@ class CheckedDecision:
 
 
 def _checked_choices(site: Site, choices: dict[str, bool]) -> dict[str, bool]:
-    """Every category of the notice -> bool, required ones forced on."""
+    """Every category and service of the notice -> bool, required ones forced on.
+
+    A category with services is allowed whole (its id) or service by service
+    (their ids); it counts as granted when all its services are. Each optional
+    category (or each of its services) needs true or false.
+    """
     errors: dict[str, list[str]] = {}
-    known = set(site.category_ids)
-    for cat in choices:
-        if cat not in known:
-            errors[cat] = [f"Unknown category; this site has {sorted(known)}."]
+    known = set(site.choice_keys)
+    for key in choices:
+        if key not in known:
+            errors[key] = [
+                f"Unknown category or service; this site has {sorted(known)}."
+            ]
+    out: dict[str, bool] = {}
     for cat in site.category_ids:
+        services = site.services_of[cat]
         if cat in site.required_ids:
-            if choices.get(cat) is False:
-                errors[cat] = ["A required category cannot be refused."]
-        elif cat not in choices:
-            errors[cat] = ["Missing: every optional category needs true or false."]
+            for key in (cat, *services):
+                if choices.get(key) is False:
+                    errors[key] = ["A required category cannot be refused."]
+                out[key] = True
+            continue
+        whole = choices.get(cat)
+        if not services:
+            if whole is None:
+                errors[cat] = ["Missing: every optional category needs true or false."]
+            out[cat] = bool(whole)
+            continue
+        for service in services:
+            value = choices.get(service, whole)
+            if value is None:
+                errors[service] = [
+                    f"Missing: give '{cat}' whole or each of its services."
+                ]
+            out[service] = bool(value)
+        granted = all(out[service] for service in services)
+        if whole is not None and whole != granted:
+            errors[cat] = ["Contradicts the choices of its services."]
+        out[cat] = granted
     if errors:
         raise ValidationFailed(
             "The choices do not match the site's categories.", {"choices": errors}
         )
-    return {
-        cat: True if cat in site.required_ids else choices[cat]
-        for cat in site.category_ids
-    }
+    return {key: out[key] for key in site.choice_keys}
 
 
 def _check_method(
@@ -113,8 +137,12 @@ def _check_method(
     shapes stand.
     """
     if method == "accept_all":
-        gpc_off = set(site.config["gpc_categories"])
-        granted_off = {c for c in site.optional_ids if not choices[c]}
+        gpc_off = {
+            key
+            for cat in site.config["gpc_categories"]
+            for key in (cat, *site.services_of[cat])
+        }
+        granted_off = {key for key in site.optional_keys if not choices[key]}
         allowed = [gpc_off] if gpc_seen else [set(), gpc_off] if gpc_header else [set()]
         if granted_off not in allowed:
             raise ValidationFailed(
@@ -122,7 +150,7 @@ def _check_method(
                 + (" except those the GPC signal turns off." if gpc_seen else "."),
                 {"method": [f"Contradicts the choices of {sorted(granted_off)}."]},
             )
-    elif method == "reject_all" and any(choices[c] for c in site.optional_ids):
+    elif method == "reject_all" and any(choices[k] for k in site.optional_keys):
         raise ValidationFailed(
             "'reject_all' cannot grant an optional category.",
             {"method": ["Contradicts the choices."]},

@@ -31,10 +31,10 @@ def lookup_decision(
     :raises ValidationFailed: the site has no such category.
     :raises NotFound: nothing is recorded for the subject on this site.
     """
-    if category is not None and category not in site.category_ids:
+    if category is not None and category not in site.choice_keys:
         raise ValidationFailed(
-            "Unknown category.",
-            {"category": [f"This site has {site.category_ids}."]},
+            "Unknown category or service.",
+            {"category": [f"This site has {list(site.choice_keys)}."]},
         )
     receipt = current_receipt(site.id, subject)
     if receipt is None:

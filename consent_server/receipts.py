@@ -162,7 +162,7 @@ def _insert(decision: CheckedDecision, receipt: Receipt) -> bool:
         db.session.execute(statements.INSERT, row)
         return True
     stmt = statements.insert_linked(
-        decision.site.optional_ids, first_only=not decision.proves_subject
+        decision.site.optional_keys, first_only=not decision.proves_subject
     )
     linked = db.session.execute(
         stmt, {**row, "granted_any": decision.granted_any}

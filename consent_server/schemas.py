@@ -56,6 +56,23 @@ class NoticeCookieSchema(CompiledDumpSchema):
     duration = fields.String(allow_none=True)
     party = fields.String()
     description = fields.String(allow_none=True)
+    kind = fields.String(
+        metadata={"enum": ["cookie", "local_storage", "session_storage"]}
+    )
+    country = fields.String(allow_none=True)
+
+
+class NoticeServiceSchema(CompiledDumpSchema):
+    """A service inside a category, allowed whole with it or on its own."""
+
+    id = fields.String()
+    name = fields.String()
+    provider = fields.String()
+    country = fields.String(metadata={"description": "ISO 3166-1 alpha-2"})
+    privacy_url = fields.String(allow_none=True)
+    purpose = fields.String()
+    cookies = fields.List(fields.Nested(NoticeCookieSchema))
+    consent_mode = fields.List(fields.String())
 
 
 class NoticeCategorySchema(CompiledDumpSchema):
@@ -64,6 +81,7 @@ class NoticeCategorySchema(CompiledDumpSchema):
     title = fields.String()
     description = fields.String()
     cookies = fields.List(fields.Nested(NoticeCookieSchema))
+    services = fields.List(fields.Nested(NoticeServiceSchema))
     third_parties = fields.List(fields.Nested(ThirdPartySchema))
     consent_mode = fields.List(fields.String())
 
@@ -84,6 +102,7 @@ class NoticeSchema(CompiledDumpSchema):
         metadata={"description": "SHA-256 of the policy text (`GET .../policy`)"},
     )
     jurisdiction = fields.String()
+    storage_countries = fields.List(fields.String())
     controller = fields.Nested(ControllerSchema)
     validity_days = fields.Integer()
     refusal_validity_days = fields.Integer()

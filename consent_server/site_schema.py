@@ -18,9 +18,11 @@ from .vocabulary import (
     CATEGORY_ID_RE,
     CONSENT_MODE_TYPES,
     COOKIE_NAME_RE,
+    COUNTRY_RE,
     DOMAIN_RE,
     LANGUAGE_RE,
     ORIGIN_RE,
+    STORAGE_KINDS,
 )
 
 
@@ -35,6 +37,11 @@ class CookieSchema(Schema):
         validate=validate.OneOf(("first", "third")), load_default="first"
     )
     description = fields.String(validate=long_text, load_default=None)
+    # Where the value lives: a cookie, or a key of the page's Web Storage.
+    kind = fields.String(validate=validate.OneOf(STORAGE_KINDS), load_default="cookie")
+    # ISO 3166-1 alpha-2 of where the data it holds is processed, when not the
+    # site's own storage countries.
+    country = fields.String(validate=FullMatch(COUNTRY_RE), load_default=None)
 
     @validates_schema
     def _name_or_pattern(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -45,6 +52,30 @@ class CookieSchema(Schema):
 class ThirdPartySchema(Schema):
     name = fields.String(required=True, validate=short_text)
     url = fields.Url(load_default=None, schemes={"http", "https"})
+
+
+class ServiceTextsSchema(Schema):
+    purpose = fields.String(required=True, validate=long_text)
+
+
+class ServiceSchema(Schema):
+    """A service inside a category: a visitor may allow it on its own (issue #11)."""
+
+    id = fields.String(required=True, validate=FullMatch(CATEGORY_ID_RE))
+    name = fields.String(required=True, validate=short_text)
+    provider = fields.String(required=True, validate=short_text)
+    country = fields.String(required=True, validate=FullMatch(COUNTRY_RE))
+    privacy_url = fields.Url(load_default=None, schemes={"http", "https"})
+    texts = fields.Dict(
+        keys=fields.String(validate=FullMatch(LANGUAGE_RE)),
+        values=fields.Nested(ServiceTextsSchema),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    cookies = fields.List(fields.Nested(CookieSchema), load_default=list)
+    consent_mode = fields.List(
+        fields.String(validate=validate.OneOf(CONSENT_MODE_TYPES)), load_default=list
+    )
 
 
 class CategoryTextsSchema(Schema):
@@ -62,6 +93,7 @@ class CategorySchema(Schema):
         validate=validate.Length(min=1),
     )
     cookies = fields.List(fields.Nested(CookieSchema), load_default=list)
+    services = fields.List(fields.Nested(ServiceSchema), load_default=list)
     third_parties = fields.List(fields.Nested(ThirdPartySchema), load_default=list)
     consent_mode = fields.List(
         fields.String(validate=validate.OneOf(CONSENT_MODE_TYPES)), load_default=list
@@ -105,6 +137,10 @@ class SiteConfigSchema(Schema):
     retention_days = fields.Integer(
         load_default=1095, strict=True, validate=validate.Range(1, 36500)
     )
+    # Where the controller keeps the data (ISO 3166-1 alpha-2), e.g. FR, NL, DE.
+    storage_countries = fields.List(
+        fields.String(validate=FullMatch(COUNTRY_RE)), load_default=list
+    )
     allowed_origins = fields.List(
         fields.String(validate=FullMatch(ORIGIN_RE)), load_default=list
     )
@@ -128,8 +164,13 @@ class SiteConfigSchema(Schema):
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
         categories = data.get("categories") or []
         ids = [c["id"] for c in categories]
+        ids += [s["id"] for c in categories for s in c.get("services") or []]
         if len(set(ids)) != len(ids):
-            raise ValidationError("Category ids must be unique.", "categories")
+            # One namespace: gating and choices name a category or a service by id.
+            raise ValidationError(
+                "Category and service ids must be unique across the site.",
+                "categories",
+            )
         if not any(c["required"] for c in categories) and not categories:
             raise ValidationError("At least one category is needed.", "categories")
         optional = {c["id"] for c in categories if not c["required"]}
@@ -147,6 +188,13 @@ class SiteConfigSchema(Schema):
                     f"'{default}'.",
                     "categories",
                 )
+            for service in cat.get("services") or []:
+                if default not in service["texts"]:
+                    raise ValidationError(
+                        f"Service '{service['id']}' has no purpose in the default "
+                        f"language '{default}'.",
+                        "categories",
+                    )
         refusal = data.get("refusal_validity_days")
         if refusal is not None and refusal > data.get("validity_days", 365):
             raise ValidationError(

@@ -99,6 +99,27 @@ class Site:
     def optional_ids(self) -> tuple[str, ...]:
         return tuple(c["id"] for c in self.categories if not c["required"])
 
+    @cached_property
+    def services_of(self) -> dict[str, tuple[str, ...]]:
+        """Category id -> the ids of its services (empty for most)."""
+        return {c["id"]: tuple(s["id"] for s in c["services"]) for c in self.categories}
+
+    @cached_property
+    def service_ids(self) -> tuple[str, ...]:
+        return tuple(s for ids in self.services_of.values() for s in ids)
+
+    @cached_property
+    def choice_keys(self) -> tuple[str, ...]:
+        """Everything a decision says yes or no to: categories, then services."""
+        return (*self.category_ids, *self.service_ids)
+
+    @cached_property
+    def optional_keys(self) -> tuple[str, ...]:
+        """The optional categories and their services."""
+        return tuple(
+            key for cat in self.optional_ids for key in (cat, *self.services_of[cat])
+        )
+
     @property
     def policy(self) -> PolicyDocument | None:
         """The policy document named by ``policy_file``, read at start-up."""
@@ -130,6 +151,9 @@ class Site:
                     "title": texts["title"],
                     "description": texts["description"],
                     "cookies": cat["cookies"],
+                    "services": [
+                        _notice_service(s, lang, fallback) for s in cat["services"]
+                    ],
                     "third_parties": cat["third_parties"],
                     "consent_mode": cat["consent_mode"],
                 }
@@ -142,6 +166,7 @@ class Site:
             "policy_url": cfg["policy_url"],
             "policy_sha256": self.policy.sha256 if self.policy else None,
             "jurisdiction": cfg["jurisdiction"],
+            "storage_countries": cfg["storage_countries"],
             "controller": cfg["controller"],
             "validity_days": cfg["validity_days"],
             "refusal_validity_days": cfg["refusal_validity_days"]
@@ -152,6 +177,23 @@ class Site:
             "texts": {**banner_texts(lang), **cfg["texts"].get(lang, {})},
             "categories": categories,
         }
+
+
+def _notice_service(
+    service: dict[str, Any], lang: str, fallback: str
+) -> dict[str, Any]:
+    """A service as the notice shows it, its purpose in one language."""
+    texts = service["texts"].get(lang) or service["texts"][fallback]
+    return {
+        "id": service["id"],
+        "name": service["name"],
+        "provider": service["provider"],
+        "country": service["country"],
+        "privacy_url": service["privacy_url"],
+        "purpose": texts["purpose"],
+        "cookies": service["cookies"],
+        "consent_mode": service["consent_mode"],
+    }
 
 
 def build_sites(configs: dict[str, dict[str, Any]]) -> dict[str, Site]:

@@ -23,11 +23,12 @@ class Decision(Protocol):
 
 
 def is_valid(site: Site, receipt: Decision, now: datetime | None = None) -> bool:
-    """Not expired, made under the current policy and covering every category."""
+    """Not expired, made under the current policy and covering every category and
+    service (one added since asks again)."""
     return (
         receipt.expires_at > (now or datetime.now(UTC))
         and receipt.policy_version == site.policy_version
-        and all(c in receipt.choices for c in site.category_ids)
+        and all(key in receipt.choices for key in site.choice_keys)
     )
 
 

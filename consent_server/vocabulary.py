@@ -18,6 +18,9 @@ SHA256_RE = r"^[0-9a-f]{64}$"
 COOKIE_NAME_RE = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$"
 DOMAIN_RE = r"^\.?[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*$"
 ORIGIN_RE = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
+# ISO 3166-1 alpha-2, upper case: where a service or a store keeps its data.
+COUNTRY_RE = r"^[A-Z]{2}$"
+STORAGE_KINDS = ("cookie", "local_storage", "session_storage")
 
 # Google Consent Mode v2 consent types.
 CONSENT_MODE_TYPES = (

@@ -31,8 +31,12 @@ MAX_EXAMPLES = 30
 # A schema cannot say which notice hash, categories or language a site serves
 # today: a request that fits the document may still be refused on meaning (422).
 SEMANTIC_REFUSALS = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
+# A body over the 16 KiB limit is refused before it is read: a 413 is a rejection.
+REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"]
+REJECTIONS += ["428", "429"]
 CONFIG = SchemathesisConfig.from_dict(
     {
+        "checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}},
         "operations": [
             {
                 "include-path": path,
@@ -45,7 +49,7 @@ CONFIG = SchemathesisConfig.from_dict(
                 ("POST", "/v1/sites/{site}/consents"),
                 ("GET", "/v1/sites/{site}/consents/{subject}"),
             ]
-        ]
+        ],
     }
 )
 

@@ -190,31 +190,6 @@ class StoredChoices(fields.Dict):
         return None if value is None else {str(k): bool(v) for k, v in value.items()}
 
 
-class ReceiptSchema(CompiledDumpSchema):
-    """A consent receipt: what was decided, on which notice, when."""
-
-    id = fields.String()
-    site = fields.String()
-    subject = fields.String()
-    action = fields.String(metadata={"enum": list(ACTIONS)})
-    method = fields.String(metadata={"enum": list(METHODS)})
-    layer = fields.String(metadata={"enum": list(LAYERS)})
-    choices = StoredChoices()
-    policy_version = fields.String()
-    notice = fields.String(attribute="notice_hash")
-    banner_build = fields.String(allow_none=True)
-    language = fields.String()
-    jurisdiction = fields.String()
-    gpc = fields.Boolean()
-    user_activation = fields.Boolean(allow_none=True)
-    previous = fields.String(attribute="previous_id", allow_none=True)
-    created_at = fields.DateTime(format="iso")
-    expires_at = fields.DateTime(format="iso")
-    origin = fields.String(allow_none=True)
-    user_agent = fields.String(allow_none=True)
-    ip_prefix = fields.String(allow_none=True)
-
-
 class DecisionSchema(CompiledDumpSchema):
     """What was decided: the receipt fields a public lookup answers with."""
 
@@ -232,6 +207,17 @@ class DecisionSchema(CompiledDumpSchema):
     language = fields.String()
     created_at = fields.DateTime(format="iso")
     expires_at = fields.DateTime(format="iso")
+
+
+class ReceiptSchema(DecisionSchema):
+    """A consent receipt: the decision, what it was made on, and its context."""
+
+    banner_build = fields.String(allow_none=True)
+    jurisdiction = fields.String()
+    user_activation = fields.Boolean(allow_none=True)
+    origin = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    ip_prefix = fields.String(allow_none=True)
 
 
 class ConsentCreatedSchema(CompiledDumpSchema):

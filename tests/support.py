@@ -3,9 +3,16 @@ PostgreSQL database. Nothing here is a fixture; it imports no test framework."""
 
 from __future__ import annotations
 
+import logging
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import create_engine, text
+
+from consent_server.signing import sign_token
 
 # Chromium from the OS package manager (never downloaded); CONSENT_TEST_CHROMIUM
 # names another executable.
@@ -47,3 +54,45 @@ def reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def cookie_token(
+    keys: list[str],
+    *,
+    third_party: bool = True,
+    site: str = "default",
+    policy_version: str,
+    expires_in: timedelta = timedelta(days=30),
+) -> str:
+    """A consent cookie of the default site's categories, signed with ``keys``."""
+    return sign_token(
+        keys,
+        receipt_id=str(uuid.uuid4()),
+        site=site,
+        subject=str(uuid.uuid4()),
+        choices={"session": True, "persistent": False, "third_party": third_party},
+        policy_version=policy_version,
+        expires_at=datetime.now(UTC) + expires_in,
+    )
+
+
+@contextmanager
+def logging_kept() -> Iterator[None]:
+    """Undo what migrations/env.py does to logging (``fileConfig`` disables every
+    other logger and replaces the root handlers)."""
+    manager = logging.Logger.manager
+    disabled = {
+        name: logger.disabled
+        for name, logger in manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for name, logger in manager.loggerDict.items():
+            if isinstance(logger, logging.Logger):
+                logger.disabled = disabled.get(name, False)
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from consent_server.extensions import db
 from tests.api.site_files import shop_site, write_sites
+from tests.support import logging_kept
 
 SHOP = "shop"
 # Every optional category of the default site, each way.
@@ -183,19 +184,5 @@ def unique_ipv6_prefix() -> str:
 @pytest.fixture(name="keep_logging")
 def fixture_keep_logging() -> Iterator[None]:
     """migrations/env.py runs logging.fileConfig, which disables every other logger."""
-    import logging
-
-    manager = logging.Logger.manager
-    disabled = {
-        name: logger.disabled
-        for name, logger in manager.loggerDict.items()
-        if isinstance(logger, logging.Logger)
-    }
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for name, logger in manager.loggerDict.items():
-        if isinstance(logger, logging.Logger):
-            logger.disabled = disabled.get(name, False)
-    root.handlers[:] = handlers
-    root.setLevel(level)
+    with logging_kept():
+        yield

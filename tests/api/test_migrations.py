@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,25 +13,14 @@ from sqlalchemy import inspect
 
 from consent_server import create_app
 from consent_server.extensions import db
+from tests.support import logging_kept
 
 
 @pytest.fixture(autouse=True)
 def keep_logging() -> Iterator[None]:
     """migrations/env.py runs logging.fileConfig, which disables every other logger."""
-    manager = logging.Logger.manager
-    disabled = {
-        name: logger.disabled
-        for name, logger in manager.loggerDict.items()
-        if isinstance(logger, logging.Logger)
-    }
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for name, logger in manager.loggerDict.items():
-        if isinstance(logger, logging.Logger):
-            logger.disabled = disabled.get(name, False)
-    root.handlers[:] = handlers
-    root.setLevel(level)
+    with logging_kept():
+        yield
 
 
 @pytest.fixture

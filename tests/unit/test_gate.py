@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask, render_template_string
 
 from consent_server.gate import ConsentGate, consent_granted, consent_required
-from consent_server.signing import sign_token
+from tests.support import cookie_token
 
 KEYS = ["gate-key-newest-0123456789abcdef", "gate-key-older-0123456789abcdef"]
 POLICY = "2026-01"
@@ -23,14 +22,12 @@ def token(
     policy_version: str = POLICY,
     expires_in: timedelta = timedelta(days=30),
 ) -> str:
-    return sign_token(
+    return cookie_token(
         keys or KEYS,
-        receipt_id=str(uuid.uuid4()),
+        third_party=granted,
         site=site,
-        subject=str(uuid.uuid4()),
-        choices={"session": True, "persistent": False, "third_party": granted},
         policy_version=policy_version,
-        expires_at=datetime.now(UTC) + expires_in,
+        expires_in=expires_in,
     )
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from consent_server.signing import sign_token
 from consent_server.verify import REASONS, verify_consent
+from tests.support import cookie_token
 
 KEYS = ["verify-key-newest-0123456789abcdef", "verify-key-older-0123456789abcdef"]
 POLICY = "2026-06"
@@ -20,14 +19,8 @@ def token(
     policy_version: str = POLICY,
     expires_in: timedelta = timedelta(days=30),
 ) -> str:
-    return sign_token(
-        keys or KEYS,
-        receipt_id=str(uuid.uuid4()),
-        site=site,
-        subject=str(uuid.uuid4()),
-        choices={"session": True, "persistent": False, "third_party": True},
-        policy_version=policy_version,
-        expires_at=datetime.now(UTC) + expires_in,
+    return cookie_token(
+        keys or KEYS, site=site, policy_version=policy_version, expires_in=expires_in
     )
 
 

@@ -26,6 +26,7 @@ from .auth import SECURITY, authenticate_request, require_role
 from .cursor import Page
 from .export import export_response
 from .receipt_search import (
+    checked_site,
     get_receipt,
     notice_content,
     search_page,
@@ -178,7 +179,7 @@ class StatsView(MethodView):
         """
         require_role("auditor", "read statistics")
         since, until = stats_range(args)
-        return daily_stats(args.get("site"), since, until)
+        return daily_stats(checked_site(args.get("site")), since, until)
 
 
 @blp.route("/audit")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Receipt
-from .receipt_search import receipt_filter
+from .receipt_search import checked_filters, receipt_filter
 
 # Export columns, in order; CSV adds granted/denied lists instead of the choices map.
 FIELDS = (
@@ -128,6 +128,7 @@ def csv_lines(args: dict[str, Any]) -> Iterator[str]:
 
 def export_response(args: dict[str, Any]) -> Response:
     """A streamed download; memory stays flat however many receipts match."""
+    args = checked_filters(args)  # before the first byte is streamed
     fmt = args.get("format", "jsonl")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     if fmt == "csv":

@@ -21,6 +21,7 @@ from .auth import require_role
 from .chart import opt_in_chart
 from .export import export_response
 from .receipt_search import (
+    checked_site,
     get_receipt,
     notice_content,
     search_page,
@@ -217,7 +218,7 @@ def stats() -> Response:
     data = chart = None
     if not errors:
         since, until = stats_range(args)
-        data = daily_stats(args.get("site"), since, until)
+        data = daily_stats(checked_site(args.get("site")), since, until)
         chart = opt_in_chart(data, _required_categories(args.get("site")))
     return render(
         "admin/stats.html",

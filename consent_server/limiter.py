@@ -12,6 +12,7 @@ a 503 problem with ``Retry-After``, never a 500.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -64,6 +65,20 @@ class RouteLimiter(Limiter):
             _without_storage_errors(hook) if self._is_header_hook(hook) else hook
             for hook in after
         ]
+
+    @property
+    def _storage_dead(self) -> bool:
+        """Whether limits count in memory now (Flask-Limiter's flag, watched)."""
+        return self._dead
+
+    @_storage_dead.setter
+    def _storage_dead(self, dead: bool) -> None:
+        if dead and not getattr(self, "_dead", False):
+            # Flask-Limiter rechecks a dead storage with a backoff whose clock
+            # starts at import: the request that found it dead would wait for a
+            # recheck (another timeout) too. Start the clock now instead.
+            self._Limiter__last_check_backend = time.time()
+        self._dead = dead
 
     def _is_header_hook(self, hook: Callable[..., Any]) -> bool:
         """Flask-Limiter's after-request hook that adds the X-RateLimit headers."""

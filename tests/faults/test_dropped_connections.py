@@ -4,13 +4,14 @@ round trip, and replaced before any statement runs, so nothing is stored twice."
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from consent_server.extensions import db
 from tests.api.helpers import count_rows
@@ -63,3 +64,44 @@ def test_ended_pooled_connections_fail_no_request(
     assert failed == []
     recorded = sum(rv.status_code == 201 for rv in answers)
     assert count_rows(app)[0] == recorded + 1  # each decision stored once
+
+
+def test_a_lookup_whose_connection_ends_after_checkout_is_retried_once(
+    app: Flask,
+    client: FlaskClient,
+    notice: dict[str, Any],
+    server: Engine,
+    pg_url: str,
+) -> None:
+    """The race the checkout check cannot see: a lookup reads, so it may retry."""
+    subject = client.post(CONSENTS, json=decision(notice["notice"])).json["receipt"][
+        "subject"
+    ]
+    ended: list[int] = []
+
+    def end_after_the_check(dbapi_connection: Any, *_: Any) -> None:
+        if not ended:
+            ended.append(dbapi_connection.info.backend_pid)
+            with server.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": ended[0]})
+            _wait_until_gone(server, ended[0])
+
+    with app.app_context():
+        event.listen(db.engine, "checkout", end_after_the_check)  # after the check
+
+    rv = client.get(f"{CONSENTS}/{subject}")
+
+    assert ended
+    assert rv.status_code == 200
+    assert rv.json["receipt"]["subject"] == subject
+
+
+def _wait_until_gone(server: Engine, pid: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    query = text("SELECT 1 FROM pg_stat_activity WHERE pid = :p")
+    while True:
+        with server.connect() as conn:
+            if conn.scalar(query, {"p": pid}) is None:
+                return
+        assert time.monotonic() < deadline, f"backend {pid} still alive"
+        time.sleep(0.05)

@@ -68,6 +68,27 @@ def engine_options(
     return {**bounded, **given, "connect_args": connect_args}
 
 
+def lift_statement_timeout(engine: Engine) -> None:
+    """No statement timeout on ``engine``'s connections from now on (PostgreSQL).
+
+    For operator commands (migrations, the purge, the recount), which may take
+    minutes on a large table. The lock timeout stays: a migration that cannot get
+    its lock soon fails, to be run again, instead of stalling the traffic queued
+    behind it.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    event.listen(engine, "connect", _no_statement_timeout)
+    engine.dispose()  # the pool's connections were made with the timeout
+
+
+def _no_statement_timeout(dbapi_connection: Any, connection_record: Any) -> None:
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # a SET outside a transaction stays set
+    dbapi_connection.execute("SET statement_timeout = 0")
+    dbapi_connection.autocommit = autocommit
+
+
 def replace_closed_connections(engine: Engine) -> None:
     """Check each pooled PostgreSQL connection at checkout (``_closed_by_server``)."""
     if engine.dialect.name == "postgresql":

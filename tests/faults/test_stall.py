@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
 
 from consent_server import ConfigError, create_app
 from consent_server.config import from_env
 from consent_server.database import engine_options
+from consent_server.extensions import db
 from tests.api.helpers import assert_problem, count_rows
 from tests.faults.helpers import decision, writes_locked
 
@@ -129,3 +131,27 @@ def test_postgresql_bounds_keep_options_of_the_url_and_the_operator() -> None:
         "-c statement_timeout=2000 -c lock_timeout=2000 "
         "-c search_path=consent -c lock_timeout=500"
     )
+
+
+@pytest.fixture
+def short_timeout(app_config: dict[str, Any]) -> None:
+    app_config["CONSENT_DB_TIMEOUT"] = 0.5
+
+
+@pytest.mark.postgres
+def test_operator_commands_run_without_the_statement_timeout(
+    short_timeout: None, app: Flask, database_url: str
+) -> None:
+    """A purge or a migration may take minutes; requests may not."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no statement timeout")
+    with app.app_context(), db.engine.connect() as conn:
+        with pytest.raises(OperationalError, match="statement timeout"):
+            conn.exec_driver_sql("SELECT pg_sleep(1)")
+
+    result = app.test_cli_runner().invoke(args=["consent", "purge", "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context(), db.engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_sleep(1)")  # twice the timeout
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "500ms"

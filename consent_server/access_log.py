@@ -15,8 +15,8 @@ from gunicorn.glogging import Logger
 
 from .context import truncate_ip
 
-# Paths that name a subject: /v1/sites/<site>/consents/<subject>, staff subjects.
-_SUBJECT_IN_PATH = re.compile(r"(/(?:consents|subjects)/)[^/?]+")
+# Paths that name a subject: the public lookup and the staff API's subject.
+_SUBJECT_IN_PATH = re.compile(r"(/v1/(?:sites/[^/]+/consents|admin/subjects)/)[^/?\s]+")
 # Atoms a changed access_log_format could use to print an address anyway.
 _ADDRESS_ATOMS = (
     "{x-forwarded-for}i",

@@ -159,7 +159,7 @@ class Bench:
         recorded = load.window("record", t0, t1)
         looked_up = load.window("lookup", t0, t1)
         latency = [s.latency for s in recorded]
-        failed = [s for s in recorded if s.status != 201]
+        failed = [s for s in recorded + looked_up if s.status not in (200, 201)]
         probes = {p: load.window(p, t0, t1) for p in PROBES}
         ready = load.window("readyz", t0, t1)
         served = [s for s in load.samples if s.kind != "readyz"]

@@ -35,9 +35,12 @@ class ReadinessView(MethodView):
     @blp.response(200, ReadinessSchema())
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self) -> dict[str, Any]:
-        """Readiness: the database answers, and the rate-limit storage does too
-        (`rate_limits` is `degraded` while limits count per process instead, when
-        `CONSENT_RATELIMIT_FAIL_OPEN` is on; `off` when rate limiting is)."""
+        """Readiness: the database and the rate-limit storage answer.
+
+        `rate_limits` is `degraded` while the storage is unreachable and limits count
+        in each process instead (`CONSENT_RATELIMIT_FAIL_OPEN`, the default), `off`
+        when rate limiting is; without fail-open an unreachable storage is a 503.
+        """
         try:
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:

@@ -2,10 +2,11 @@
 
 Starts gunicorn with gunicorn.conf.py (4 workers; rate limits in a redis-server of
 its own) against a PostgreSQL database it creates and drops, loads it from plain
-threads (8 recorders posting decisions back to back; banner.js, notice, verify and
-/healthz every 20 ms; /readyz every 200 ms), breaks one thing at a time and
-prints, for each fault, the answers given while it lasted and how many decisions
-were acknowledged (201) but are not stored, which must be 0:
+threads (8 recorders posting decisions and 2 readers looking one up, back to
+back; banner.js, notice, verify and /healthz every 20 ms; /readyz every 200 ms),
+breaks one thing at a time and prints, for each fault, the answers given while it
+lasted and how many decisions were acknowledged (201) but are not stored, which
+must be 0:
 
   stall          receipts locked (LOCK TABLE ... ACCESS EXCLUSIVE) for --stall s
   outage         ALLOW_CONNECTIONS false and the open connections ended, --outage s
@@ -19,10 +20,32 @@ were acknowledged (201) but are not stored, which must be 0:
         [--stall 12] [--outage 8]
 
 Needs PostgreSQL (a role that may create databases and end backends) and
-redis-server. Figures on the 2-core shared development machine:
+redis-server. Columns: the decisions sent and answered while the fault lasted,
+their latency, how many failed database requests (decisions and lookups) carried
+Retry-After, /readyz, the worst p99 of banner.js, notice, verify and /healthz,
+error-log bytes per failed database request, fail-open warnings (one per worker
+and outage), the non-2xx answers of the whole run around the fault (/readyz
+aside), and decisions acknowledged with 201 but not stored. Below the table,
+each fault's details.
 
-FIGURES
-"""
+Figures on the 2-core development machine, shared with other jobs (2026-12-02,
+gunicorn 27 gthread, PostgreSQL 15, Redis 7):
+
+    fault                       decisions during it  p50/max         Retry-After  /readyz               no-DB p99  log B/fail  warnings  failed/run  lost
+    stall 12 s                  38x 503              2024/2063 ms    46/46        57x 200, max 48 ms    27 ms      181         0         50/2568     0
+    outage 8 s                  540x 503             57/742 ms       681/681      31x 503, max 129 ms   115 ms     285         0         695/2513    0
+    dropped idle                298x 201             73/256 ms       0/0          10x 200, max 104 ms   97 ms      0           0         0/1146      0
+    dropped busy                297x 201             72/150 ms       0/0          11x 200, max 158 ms   83 ms      348         0         2/1628      0
+    redis hang                  888x 201             58/637 ms       0/0          10x 200, max 735 ms   76 ms      864         4         0/2803      0
+    redis down                  885x 201             67/206 ms       0/0          28x 200, max 209 ms   103 ms     796         4         0/2842      0
+    redis hang, no fail-open    61x 503              509/546 ms      78/78        7x 503, max 520 ms    519 ms     195         0         91/1364     0
+    redis down, no fail-open    530x 503             23/71 ms        661/661      20x 503, max 62 ms    54 ms      235         0         799/1902    0
+
+"dropped busy" fails what was in flight when its connection was ended (a 503:
+the client sends it again with its Idempotency-Key); connections ended while idle
+in the pool cost nothing ("dropped idle"). Redis-backed verify is rate-limited,
+so without fail-open it shares the decisions' 503s.
+"""  # noqa: E501 (the table is as wide as the script prints it)
 
 from __future__ import annotations
 
@@ -51,6 +74,7 @@ from benchmarks.fault_rig import (  # noqa: E402
     RedisServer,
     Sample,
     call,
+    decision,
     gunicorn,
 )
 from tests.support import scratch_database, server_url  # noqa: E402
@@ -113,9 +137,8 @@ class Bench:
         """Load on ``server``, with a notice and a token from it."""
         if server.url not in self._firsts:
             notice = call(server.url + "/v1/sites/default/notice")[2]["notice"]
-            body = {"notice": notice, "choices": {"persistent": True}}
-            body["choices"]["third_party"] = False
-            first = call(server.url + "/v1/sites/default/consents", body)[2]
+            consents = server.url + "/v1/sites/default/consents"
+            first = call(consents, decision(notice))[2]
             receipt = first["receipt"]
             self._firsts[server.url] = (notice, first["token"], receipt["subject"])
         return Load(server.url, *self._firsts[server.url])

@@ -160,6 +160,15 @@ class RedisServer:
         self.process.send_signal(sig)
 
 
+def decision(notice: str, receipt_id: str | None = None) -> dict[str, Any]:
+    """A decision on the default site's ``notice``, with its own id if given."""
+    choices = {"persistent": True, "third_party": False}
+    body: dict[str, Any] = {"notice": notice, "choices": choices}
+    if receipt_id:
+        body["id"] = receipt_id
+    return body
+
+
 @dataclass
 class Sample:
     kind: str  # "record", "readyz", or the probed endpoint's name
@@ -201,6 +210,7 @@ class Load:
         self._threads = [
             threading.Thread(target=self._record) for _ in range(recorders)
         ]
+        self._threads += [threading.Thread(target=self._read) for _ in range(readers)]
         self._threads += [
             threading.Thread(target=self._probe, args=(name, path, body, self.PROBE_S))
             for name, (path, body) in probes.items()
@@ -210,13 +220,6 @@ class Load:
                 target=self._probe, args=("readyz", "/readyz", None, self.READYZ_S)
             )
         )
-
-    def _decision(self, receipt_id: str | None = None) -> dict[str, Any]:
-        choices = {"persistent": True, "third_party": False}
-        body: dict[str, Any] = {"notice": self.notice, "choices": choices}
-        if receipt_id:
-            body["id"] = receipt_id
-        return body
 
     def __enter__(self) -> Load:
         for thread in self._threads:
@@ -246,7 +249,7 @@ class Load:
             sample = self._timed(
                 "record",
                 "/v1/sites/default/consents",
-                self._decision(receipt_id),
+                decision(self.notice, receipt_id),
                 headers={"Idempotency-Key": receipt_id},
                 receipt_id=receipt_id,
             )

@@ -31,5 +31,5 @@ CONSENT_MODE_TYPES = (
 )
 METHODS = ("accept_all", "reject_all", "custom", "api")
 LAYERS = ("first", "preferences", "api")
-ACTIONS = ("grant", "update", "withdraw")
+ACTIONS = ("grant", "refuse", "update", "withdraw")
 VERIFY_REASONS = ("bad_signature", "expired", "unknown_site", "outdated_policy")

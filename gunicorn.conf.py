@@ -16,9 +16,9 @@ import os
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, multiprocessing.cpu_count()))
 threads = 8
-# A worker takes connections only up to this many (its threads plus as many kept
-# alive): one whose threads all wait on the database stops accepting, and new
-# connections go to the workers with free threads.
+# A worker takes connections only up to this many (its threads, plus as many kept
+# alive or queued): one whose threads all wait on the database soon stops
+# accepting, and new connections go to the workers with free threads.
 worker_connections = 2 * threads
 
 # Timeouts. Gthread workers report from their main thread, so `timeout` restarts a

@@ -91,7 +91,7 @@ def is_unavailable(error: BaseException | None) -> bool:
 
 
 def one_line(error: BaseException, limit: int = 300) -> str:
-    """An error as one short log line: its kind and the first line of its text."""
+    """An error as one short log line: its kind and its text, shortened."""
     cause = getattr(error, "orig", None) or error
     text = " ".join(str(cause).split())
     return f"{type(cause).__name__}: {text[:limit]}"

@@ -107,6 +107,10 @@ def gunicorn(
     proc = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            # Not the repository's gunicorn.conf.py (which gunicorn reads from the
+            # working directory by default): both apps run on these settings alone.
+            "-c",
+            os.devnull,
             "-w",
             "2",
             *worker,

@@ -7,6 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .config import secret_keys
+from .database import lift_statement_timeout
+from .extensions import db
 from .sites import Site
 from .staff import ROLES
 
@@ -114,6 +116,7 @@ def purge(dry_run: bool) -> None:
     """
     from .retention import audit_retention_days, purge_audit, purge_expired
 
+    lift_statement_timeout(db.engine)  # a purge may take minutes (not a request)
     sites: dict[str, Site] = current_app.extensions["consent_sites"]
     verb = "would delete" if dry_run else "deleted"
     for result in purge_expired(sites, dry_run=dry_run):
@@ -137,6 +140,7 @@ def recount() -> None:
     """
     from .stats import rebuild_counters
 
+    lift_statement_timeout(db.engine)  # it reads every receipt (not a request)
     try:
         counted = rebuild_counters()
     except RuntimeError as exc:

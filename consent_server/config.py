@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_SITES_FILE": None,
     "CONSENT_PROXY_COUNT": 0,
     "CONSENT_RATELIMIT_ENABLED": True,
+    # A lost consent record is worse than a missing rate limit (issue #10).
+    "CONSENT_RATELIMIT_FAIL_OPEN": True,
+    "CONSENT_DB_TIMEOUT": 2.0,
     "CONSENT_RATELIMIT_RECORD": "60 per minute",
     "CONSENT_RATELIMIT_LOOKUP": "120 per minute",
     "CONSENT_RATELIMIT_VERIFY": "300 per minute",
@@ -48,6 +51,11 @@ DEFAULTS: dict[str, Any] = {
     "JSON_SORT_KEYS": False,
 }
 
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
 # Environment variable -> (config key, parser). The README lists the same table.
 ENV_VARS: dict[str, tuple[str, Any]] = {
     "CONSENT_ENV": ("CONSENT_ENV", str),
@@ -61,10 +69,9 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "CONSENT_RATELIMIT_VERIFY": ("CONSENT_RATELIMIT_VERIFY", str),
     "CONSENT_RATELIMIT_STAFF_AUTH": ("CONSENT_RATELIMIT_STAFF_AUTH", str),
     "CONSENT_AUDIT_RETENTION_DAYS": ("CONSENT_AUDIT_RETENTION_DAYS", int),
-    "CONSENT_RATELIMIT_ENABLED": (
-        "CONSENT_RATELIMIT_ENABLED",
-        lambda v: v.strip().lower() not in {"0", "false", "no", "off"},
-    ),
+    "CONSENT_RATELIMIT_ENABLED": ("CONSENT_RATELIMIT_ENABLED", _flag),
+    "CONSENT_RATELIMIT_FAIL_OPEN": ("CONSENT_RATELIMIT_FAIL_OPEN", _flag),
+    "CONSENT_DB_TIMEOUT": ("CONSENT_DB_TIMEOUT", float),
 }
 
 

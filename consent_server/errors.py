@@ -89,6 +89,7 @@ _HTTP_TYPES = {
     422: "validation-error",
     429: "rate-limited",
     500: "internal-error",
+    503: "service-unavailable",
 }
 
 _FRIENDLY_DETAIL = {
@@ -154,11 +155,23 @@ class ProblemApi(Api):  # type: ignore[misc]
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def _register_error_handlers(self) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .outages import handle_database_error
+
         super()._register_error_handlers()
         self._app.register_error_handler(Problem, handle_problem)
+        self._app.register_error_handler(SQLAlchemyError, handle_database_error)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500
+        original = getattr(error, "original_exception", None)
+        if isinstance(error, InternalServerError) and original is not None:
+            from .outages import DatabaseUnavailable, is_unavailable, log_unavailable
+
+            if is_unavailable(original):  # raised after the view, e.g. by a hook
+                log_unavailable("database", original)
+                return handle_problem(DatabaseUnavailable())
         if status >= 500:
             # Never leak internals: a generic detail; the traceback goes to the log.
             if isinstance(error, InternalServerError) and error.original_exception:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
 from flask_cors import CORS
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 from .errors import ProblemApi
+from .limiter import RouteLimiter
 
 # Stable constraint names, so that Alembic migrations are the same on every database.
 NAMING_CONVENTION = {
@@ -35,22 +34,6 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = ProblemApi()
 cors = CORS()
-
-
-class RouteLimiter(Limiter):
-    """Flask-Limiter with limits on routes only (``limiter.limit`` decorators).
-
-    Flask-Limiter also checks default and application limits before every request;
-    this service has none, and that check was a tenth of a verify request's time,
-    so it is not registered. A decorated route checks its own limit when called.
-    """
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        hooks = app.before_request_funcs.get(None, [])
-        app.before_request_funcs[None] = [
-            hook for hook in hooks if hook != self._check_request_limit
-        ]
 
 
 # The client address comes from werkzeug's ProxyFix (set up in create_app) when the

@@ -16,8 +16,10 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import DEFAULTS, ConfigError, dev_secret_key, from_env, load_sites
+from .database import checked_timeout, engine_options, replace_closed_connections
 from .extensions import api as smorest_api
 from .extensions import db, limiter, migrate
+from .limiter import storage_options
 from .signing import parse_secret_keys
 from .sites import build_sites
 
@@ -68,6 +70,7 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     configs = load_sites(app.config["CONSENT_SITES_FILE"])
     app.extensions["consent_sites"] = build_sites(configs)
     app.extensions["consent_stored_notices"] = set()
+    _configure_bounds(app)
     app.config["RATELIMIT_ENABLED"] = bool(app.config["CONSENT_RATELIMIT_ENABLED"])
     _check_rate_limits(app)
     audit_days = app.config["CONSENT_AUDIT_RETENTION_DAYS"]
@@ -89,6 +92,24 @@ RATE_LIMIT_SETTINGS = (
     "CONSENT_RATELIMIT_VERIFY",
     "CONSENT_RATELIMIT_STAFF_AUTH",
 )
+
+
+def _configure_bounds(app: Flask) -> None:
+    """Time limits on every wait for the database and the rate-limit storage."""
+    timeout = checked_timeout(app.config["CONSENT_DB_TIMEOUT"])
+    app.config["CONSENT_DB_TIMEOUT"] = timeout
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        timeout,
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
+    )
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = storage_options(
+        app.config["RATELIMIT_STORAGE_URI"],
+        app.config.get("RATELIMIT_STORAGE_OPTIONS") or {},
+    )
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = bool(
+        app.config["CONSENT_RATELIMIT_FAIL_OPEN"]
+    )
 
 
 def _check_rate_limits(app: Flask) -> None:
@@ -152,7 +173,8 @@ def estimated_bits(key: str) -> float:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """WAL lets readers and one writer work at once; wait instead of failing."""
+    """WAL lets readers and one writer work at once (the busy timeout, how long to
+    wait for the writer, is ``CONSENT_DB_TIMEOUT``: see ``database.engine_options``)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -160,7 +182,6 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # Deleted and overwritten content is zeroed, not left in free space: an erased
     # subject must not be readable from the file (issue #10).
     cursor.execute("PRAGMA secure_delete=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -174,6 +195,7 @@ def register_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
+            replace_closed_connections(engine)
     migrate.init_app(app, db, directory=str(_data_dir("migrations", "env.py")))
     limiter.init_app(app)
     smorest_api.init_app(app)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from . import receipt_statements as statements
 from .errors import NotFound, ValidationFailed
 from .extensions import db
@@ -17,7 +19,16 @@ def current_receipt(site_id: str, subject: str) -> Any | None:
     One statement on a connection of its own, outside the ORM session: a lookup
     needs neither its identity map nor a transaction. The row has every public
     field of ``Receipt`` as an attribute.
+
+    A connection lost under it (the server ended it after the pool's checkout
+    check) is retried once on a new one: a read can run twice, unlike a decision.
     """
+    try:
+        with db.engine.connect() as conn:
+            return statements.fetch_current(conn, site_id, subject)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
     with db.engine.connect() as conn:
         return statements.fetch_current(conn, site_id, subject)
 

@@ -12,6 +12,7 @@ from datetime import UTC
 from functools import cache
 from typing import Any
 
+import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import (
     Boolean,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from .extensions import upsert_insert
 from .models import Notice, Receipt
@@ -90,15 +92,37 @@ def fetch_current(conn: Connection, site: str, subject: str) -> Any | None:
     conn.execution_options(isolation_level="AUTOCOMMIT")
     sql, compiled = _compiled_current(conn.dialect)
     driver: Any = conn.connection.driver_connection
-    with driver.cursor(row_factory=namedtuple_row) as cursor:
-        cursor.execute(sql, compiled.construct_params(params))
-        row = cursor.fetchone()
+    try:
+        with driver.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(sql, compiled.construct_params(params))
+            row = cursor.fetchone()
+    except psycopg.Error as exc:
+        raise _wrapped(conn, driver, sql, params, exc) from exc
     if row is None:
         return None
     return row._replace(
         created_at=row.created_at.astimezone(UTC),
         expires_at=row.expires_at.astimezone(UTC),
     )
+
+
+def _wrapped(
+    conn: Connection, driver: Any, sql: str, params: Any, error: Any
+) -> StatementError:
+    """What SQLAlchemy's own execute makes of a driver error: a ``DBAPIError``, and
+    a lost connection invalidated so that the pool never hands it out again."""
+    lost = conn.dialect.is_disconnect(error, driver, None)
+    if lost:
+        conn.invalidate(error)
+    wrapped: StatementError = DBAPIError.instance(
+        sql,
+        params,
+        error,
+        psycopg.Error,
+        connection_invalidated=lost,
+        dialect=conn.dialect,
+    )
+    return wrapped
 
 
 INSERT: Insert = RECEIPTS.insert()

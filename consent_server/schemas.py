@@ -303,3 +303,8 @@ class VerifyResultSchema(CompiledDumpSchema):
 
 class HealthSchema(CompiledDumpSchema):
     status = fields.String()
+
+
+class ReadinessSchema(HealthSchema):
+    database = fields.String(metadata={"enum": ["ok"]})
+    rate_limits = fields.String(metadata={"enum": ["ok", "degraded", "off"]})

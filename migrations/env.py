@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from consent_server.database import lift_statement_timeout
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -100,6 +102,9 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    # Migrations may take minutes: no CONSENT_DB_TIMEOUT statement timeout (the
+    # lock timeout stays, so a migration never stalls traffic for long).
+    lift_statement_timeout(connectable)
 
     with connectable.connect() as connection:
         context.configure(

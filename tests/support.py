@@ -31,12 +31,15 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def server_url(url: str) -> str:
+    """The URL of the ``postgres`` database on the server of ``url``."""
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
 def create_database(url: str) -> None:
     """Create the PostgreSQL database of ``url`` unless it exists."""
     name = url.rsplit("/", 1)[1]
-    server = create_engine(
-        url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
-    )
+    server = create_engine(server_url(url), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         exists = conn.scalar(
             text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
@@ -96,3 +99,27 @@ def logging_kept() -> Iterator[None]:
                 logger.disabled = disabled.get(name, False)
         root.handlers[:] = handlers
         root.setLevel(level)
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database of ``url``, ending its connections first."""
+    name = url.rsplit("/", 1)[1]
+    server = create_engine(server_url(url), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+@contextmanager
+def scratch_database(url: str, prefix: str) -> Iterator[str]:
+    """A new, empty database on the server of ``url``, dropped afterwards.
+
+    For tests that break their database (lock it, refuse connections, end them):
+    the database named in ``url`` is never touched.
+    """
+    scratch = url.rsplit("/", 1)[0] + f"/{prefix}_{uuid.uuid4().hex[:12]}"
+    create_database(scratch)
+    try:
+        yield scratch
+    finally:
+        drop_database(scratch)

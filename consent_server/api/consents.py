@@ -97,6 +97,7 @@ class ConsentsView(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def post(
         self, data: dict[str, Any], headers: dict[str, Any], site: str
     ) -> dict[str, Any]:
@@ -139,6 +140,7 @@ class ConsentView(MethodView):
     @blp.arguments(SubjectPathSchema(), location="path")
     @blp.arguments(ConsentQueryArgsSchema(), location="query")
     @blp.response(200, ConsentLookupSchema())
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(
         self, path: dict[str, str], args: dict[str, Any], site: str, subject: str
     ) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..blueprint import Blueprint
 from ..errors import Problem
-from ..extensions import db
-from ..schemas import HealthSchema
+from ..extensions import db, limiter
+from ..schemas import HealthSchema, ReadinessSchema
 
 blp = Blueprint("health", __name__, description="Health checks")
 
@@ -32,13 +32,24 @@ class LivenessView(MethodView):
 
 @blp.route("/readyz")
 class ReadinessView(MethodView):
-    @blp.response(200, HealthSchema())
-    @blp.alt_response(503, schema=None, description="Database unreachable")
+    @blp.response(200, ReadinessSchema())
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self) -> dict[str, Any]:
-        """Readiness: the database answers."""
+        """Readiness: the database and the rate-limit storage answer.
+
+        `rate_limits` is `degraded` while the storage is unreachable and limits count
+        in each process instead (`CONSENT_RATELIMIT_FAIL_OPEN`, the default), `off`
+        when rate limiting is; without fail-open an unreachable storage is a 503.
+        """
         try:
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
             db.session.rollback()
             raise NotReady("The database is not reachable.") from exc
-        return {"status": "ok"}
+        rate_limits = limiter.storage_state()
+        if rate_limits == "down":
+            raise NotReady(
+                "The rate-limit storage is not reachable, and without it requests "
+                "are refused (CONSENT_RATELIMIT_FAIL_OPEN is off)."
+            )
+        return {"status": "ok", "database": "ok", "rate_limits": rate_limits}

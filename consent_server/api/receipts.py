@@ -30,6 +30,7 @@ class VerifyView(MethodView):
     @blp.arguments(VerifyRequestSchema())
     @blp.response(200, VerifyResultSchema())
     @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Check a consent token's signature, expiry, site and policy version.
 

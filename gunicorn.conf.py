@@ -1,0 +1,52 @@
+"""Gunicorn settings for the consent service (issue #10):
+
+    gunicorn -c gunicorn.conf.py "consent_server:create_app()"
+
+Options on the command line win (``-b 0.0.0.0:8000``, ``-w 8``, ``--threads 16``);
+``WEB_CONCURRENCY`` sets the number of workers.
+"""
+
+import multiprocessing
+import os
+
+# Threads, not sync workers: a request waiting on the database (at most
+# CONSENT_DB_TIMEOUT per wait) holds one thread while the others keep answering
+# what needs no database (banner.js, the notice, verify, /healthz). With sync
+# workers a stalled database held every worker and everything waited.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, multiprocessing.cpu_count()))
+threads = 8
+# A worker takes connections only up to this many (its threads, plus as many kept
+# alive or queued): one whose threads all wait on the database soon stops
+# accepting, and new connections go to the workers with free threads.
+worker_connections = 2 * threads
+
+# Timeouts. Gthread workers report from their main thread, so `timeout` restarts a
+# stuck worker, not a slow request: CONSENT_DB_TIMEOUT and the Redis socket
+# timeouts bound those.
+timeout = 30
+graceful_timeout = 20
+keepalive = 2
+
+# Requests are small: a decision body is at most 16 KiB (MAX_CONTENT_LENGTH) and no
+# URL or header of this API comes near these limits.
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+
+# Access log on stdout, errors and the service's own records on stderr. The client
+# appears as its network (IPv4 /24, IPv6 /48), never its address, and paths
+# without subject ids or query strings (consent_server/access_log.py).
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+logger_class = "consent_server.access_log.AccessLogger"
+
+# Gunicorn 25.1+ opens a control socket at one path per user: two instances on a
+# host would share it, and nothing here uses it.
+control_socket_disable = True
+
+# Heartbeat files in memory where there is such a place: a slow disk must not make
+# a busy worker look dead.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"

@@ -1,0 +1,232 @@
+"""The shipped gunicorn.conf.py, run for real: its threads keep the endpoints that
+need no database answering while decisions wait on a locked table, a worker
+killed with SIGKILL loses no acknowledged decision, and the access log holds no
+client address (issue #10)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from consent_server.extensions import db
+from consent_server.models import Receipt
+from tests.conftest import TEST_KEYS
+from tests.faults.helpers import decision, writes_locked
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+CONSENTS = "/v1/sites/default/consents"
+TIMEOUT = 30.0  # seconds per request: generous for a slow machine
+DB_TIMEOUT = 5  # CONSENT_DB_TIMEOUT here: a wide gap to the quick answers
+
+
+@pytest.fixture
+def database_url(pg_url: str) -> str:
+    return pg_url
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    access_log: Path
+    error_log: Path
+
+    def workers(self) -> list[int]:
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(p) for p in children.split()]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(condition: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def server(app: Flask, pg_url: str, tmp_path: Path) -> Iterator[Server]:
+    """Gunicorn with gunicorn.conf.py and 2 workers on the test's database (whose
+    tables ``app`` made)."""
+    if not Path("/proc/self/task").exists():
+        pytest.skip("finding gunicorn's workers needs Linux /proc")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CONSENT_DATABASE_URL": pg_url,
+        "CONSENT_SECRET_KEYS": ",".join(TEST_KEYS),
+        "CONSENT_RATELIMIT_ENABLED": "false",
+        "CONSENT_DB_TIMEOUT": str(DB_TIMEOUT),
+    }
+    env.pop("CONSENT_SITES_FILE", None)
+    access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
+    with access_log.open("wb") as out, error_log.open("wb") as err:
+        process = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "consent_server:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+    running = Server(f"http://127.0.0.1:{port}", process, access_log, error_log)
+    try:
+        _wait_for(lambda: _answers(running.url + "/healthz"), "gunicorn")
+        _wait_for(lambda: len(running.workers()) == 2, "both workers")
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def call(
+    url: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
+    """GET, or POST ``body`` as JSON: status, headers and the body read as JSON
+    where it is JSON."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as rv:
+            status, head, raw = rv.status, dict(rv.headers), rv.read()
+    except urllib.error.HTTPError as error:
+        status, head, raw = error.code, dict(error.headers), error.read()
+    is_json = head.get("Content-Type", "").endswith("json")
+    return status, head, json.loads(raw) if is_json else raw
+
+
+def test_endpoints_without_the_database_answer_while_decisions_wait(
+    server: Server, pg_url: str
+) -> None:
+    notice = call(server.url + "/v1/sites/default/notice")[2]["notice"]
+    token = call(server.url + CONSENTS, decision(notice))[2]["token"]
+    waiting: list[tuple[int, dict[str, str], float]] = []
+
+    def record() -> None:
+        start = time.monotonic()
+        status, headers, _ = call(server.url + CONSENTS, decision(notice))
+        waiting.append((status, headers, time.monotonic() - start))
+
+    with writes_locked(pg_url, at_most=4 * DB_TIMEOUT):
+        recorders = [threading.Thread(target=record) for _ in range(6)]
+        for thread in recorders:
+            thread.start()
+        time.sleep(0.5)  # the decisions are waiting on the lock now
+        quick = [
+            call(server.url + "/v1/sites/default/banner.js"),
+            call(server.url + "/v1/sites/default/notice"),
+            call(server.url + "/v1/receipts/verify", {"token": token}),
+            call(server.url + "/healthz"),
+            call(server.url + "/readyz"),
+        ]
+        still_waiting = 6 - len(waiting)
+        for thread in recorders:
+            thread.join(timeout=4 * DB_TIMEOUT)
+
+    assert [status for status, _, _ in quick] == [200] * 5
+    assert still_waiting > 0  # answered while decisions waited on the database
+    assert [status for status, _, _ in waiting] == [503] * 6
+    assert all(int(headers["Retry-After"]) > 0 for _, headers, _ in waiting)
+    assert max(elapsed for _, _, elapsed in waiting) < 3 * DB_TIMEOUT
+    errors = server.error_log.read_text()
+    assert errors.count("database unavailable") == 6
+    assert "Traceback" not in errors
+
+
+def test_a_killed_worker_loses_no_acknowledged_decision(
+    server: Server, app: Flask
+) -> None:
+    notice = call(server.url + "/v1/sites/default/notice")[2]["notice"]
+    results: list[tuple[str, int | None, float]] = []
+    stop = threading.Event()
+
+    def record_until_stopped() -> None:
+        while not stop.is_set():
+            receipt_id = str(uuid.uuid4())
+            body = decision(notice, id=receipt_id)
+            try:
+                status: int | None = call(
+                    server.url + CONSENTS, body, {"Idempotency-Key": receipt_id}
+                )[0]
+            except OSError:  # the killed worker's connections: never acknowledged
+                status = None
+            results.append((receipt_id, status, time.monotonic()))
+
+    clients = [threading.Thread(target=record_until_stopped) for _ in range(4)]
+    for thread in clients:
+        thread.start()
+    time.sleep(1.5)
+    victim = server.workers()[0]
+    killed_at = time.monotonic()
+    os.kill(victim, signal.SIGKILL)
+    _wait_for(
+        lambda: victim not in server.workers() and len(server.workers()) == 2,
+        "a new worker",
+    )
+    time.sleep(1.5)
+    stop.set()
+    for thread in clients:
+        thread.join(timeout=2 * TIMEOUT)
+
+    statuses = {status for _, status, _ in results}
+    assert statuses <= {201, None}, statuses
+    acknowledged = {rid for rid, status, _ in results if status == 201}
+    assert any(at > killed_at for _, status, at in results if status == 201)
+    with app.app_context():
+        stored = set(
+            db.session.scalars(select(Receipt.id).where(Receipt.id.in_(acknowledged)))
+        )
+        db.session.remove()
+    assert stored == acknowledged
+    access = server.access_log.read_text()
+    assert "127.0.0.0/24" in access
+    assert "127.0.0.1" not in access

@@ -43,7 +43,7 @@ SAME_AS_ENGLISH: dict[tuple[str, str], frozenset[str]] = {
     ("banner_texts", "contact"): frozenset({"fr"}),  # "Contact"
     ("banner_texts", "service"): frozenset({"fr"}),  # "Service"
     ("banner_texts", "services"): frozenset({"fr"}),  # "Services"
-    ("banner_texts", "kind"): frozenset({"fr"}),  # "Type"
+    ("banner_texts", "kind"): frozenset({"da", "fr"}),  # "Type"
     ("banner_texts", "optional"): frozenset({"de"}),  # "Optional"
 }
 

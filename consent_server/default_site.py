@@ -28,7 +28,7 @@ SIX_MONTHS_DAYS = 180
 THIRTEEN_MONTHS_DAYS = 395
 
 _STRUCTURE: dict[str, Any] = {
-    "policy_version": "2026-12",
+    "policy_version": "2026-01",
     "policy_url": None,
     "jurisdiction": "EU",
     "default_language": BASE_LANGUAGE,

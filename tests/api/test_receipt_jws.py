@@ -295,3 +295,27 @@ def test_a_link_that_keeps_changing_is_a_409_and_stores_nothing(
     assert rv.json["type"].endswith("concurrent-decisions")
     with app.app_context():
         assert db.session.query(Receipt).count() == 2
+
+
+def test_the_cli_counts_receipts_by_the_key_that_signed_them(
+    app_config: dict[str, Any], app: Flask, record: Callable[..., Any]
+) -> None:
+    record()
+    erased = record().json["receipt"]
+    with app.app_context():
+        db.session.execute(
+            update(Receipt).where(Receipt.id == erased["id"]).values(jws=None)
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["consent", "keys", "--receipts"])
+    assert result.exit_code == 0, result.output
+    assert "test-newest: 1 receipt(s), published" in result.output
+    assert "without a JWS (recorded before issue #12, or erased): 1" in result.output
+
+    rotated = create_app({**app_config, "CONSENT_SIGNING_KEYS": new_key_entry()})
+    result = rotated.test_cli_runner().invoke(args=["consent", "keys", "--receipts"])
+    assert result.exit_code == 1
+    assert "test-newest: 1 receipt(s), NOT in the JWKS" in result.output
+    with rotated.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -9,11 +9,19 @@ receipt they were given, and staff compare it with the stored row.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from .extensions import db
 from .jws import RECEIPT_TYP, JWSInvalid, sign_compact, verify_compact_header
+from .models import Receipt
 from .signing_keys import current_signing_keys
 
 # Payload key -> receipt attribute, in ReceiptSchema's order.
@@ -93,3 +101,36 @@ def check_receipt_jws(
     if result["mismatches"]:
         result["reason"] = "mismatch"
     return result
+
+
+def receipts_by_kid() -> Counter[str | None]:
+    """How many stored receipts each key signed (``None``: receipts without a JWS).
+
+    A retired key may leave the JWKS only once no kept receipt names it. Every
+    JWS of one key has the same protected header, so each distinct header is
+    decoded once.
+    """
+    by_header: Counter[str] = Counter()
+    unsigned = 0
+    rows = db.session.scalars(select(Receipt.jws).execution_options(yield_per=10_000))
+    for token in rows:
+        if token is None:
+            unsigned += 1
+        else:
+            by_header[token.split(".", 1)[0]] += 1
+    counts: Counter[str | None] = Counter()
+    if unsigned:
+        counts[None] = unsigned
+    for header, number in by_header.items():
+        counts[_header_kid(header)] += number
+    return counts
+
+
+def _header_kid(header: str) -> str:
+    """The ``kid`` a (not yet verified) protected header names."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (binascii.Error, ValueError):
+        return "(unreadable header)"
+    kid = data.get("kid") if isinstance(data, dict) else None
+    return kid if isinstance(kid, str) else "(no kid)"

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from consent_server import create_app
+from consent_server import create_app, receipts
 from consent_server.extensions import db
 from consent_server.models import Receipt
 from consent_server.signing_keys import new_key_entry
@@ -272,5 +272,50 @@ def test_a_key_dropped_from_the_jwks_no_longer_verifies(
     )
     assert detail.json["verification"]["jws"]["reason"] == "unknown_key"
     with forgotten.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_link_that_keeps_changing_is_a_409_and_stores_nothing(
+    app: Flask,
+    client: FlaskClient,
+    record: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As if other decisions about the subject were stored between each read of
+    its newest receipt and the insert: never a receipt signed with a wrong link."""
+    first = record(choices=NONE).json
+    record(choices=ALL, token=first["token"])  # first's token is now not the newest
+    monkeypatch.setattr(
+        receipts, "_newest_link", lambda decision: ("gone-meanwhile", "update")
+    )
+    rv = record(choices=NONE, token=first["token"])
+    assert rv.status_code == 409
+    assert rv.mimetype == "application/problem+json"
+    assert rv.json["type"].endswith("concurrent-decisions")
+    with app.app_context():
+        assert db.session.query(Receipt).count() == 2
+
+
+def test_the_cli_counts_receipts_by_the_key_that_signed_them(
+    app_config: dict[str, Any], app: Flask, record: Callable[..., Any]
+) -> None:
+    record()
+    erased = record().json["receipt"]
+    with app.app_context():
+        db.session.execute(
+            update(Receipt).where(Receipt.id == erased["id"]).values(jws=None)
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["consent", "keys", "--receipts"])
+    assert result.exit_code == 0, result.output
+    assert "test-newest: 1 receipt(s), published" in result.output
+    assert "without a JWS (recorded before issue #12, or erased): 1" in result.output
+
+    rotated = create_app({**app_config, "CONSENT_SIGNING_KEYS": new_key_entry()})
+    result = rotated.test_cli_runner().invoke(args=["consent", "keys", "--receipts"])
+    assert result.exit_code == 1
+    assert "test-newest: 1 receipt(s), NOT in the JWKS" in result.output
+    with rotated.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .extensions import db
 from .log_leaves import personal_hashes
 from .log_seal import lock_log
-from .log_tiles import erase_salts, read_salt
+from .log_tiles import erase_salts, find_leaf, read_salt
 from .models import ErasedLeaf, Receipt
 
 
@@ -24,13 +24,11 @@ def sealed_hashes(where: Any) -> dict[int, dict[str, str]]:
     conn = db.session.connection()
     lock_log(conn)  # a seal must not append these between now and the commit
     found: dict[int, dict[str, str]] = {}
-    rows = conn.execute(
-        select(Receipt.__table__).where(where & Receipt.log_index.is_not(None))
-    )
-    for row in rows:
-        salt = read_salt(conn, row.log_index)
-        if salt is not None:
-            found[row.log_index] = personal_hashes(row, salt)
+    for row in conn.execute(select(Receipt.__table__).where(where)):
+        index = find_leaf(conn, row.id, row.created_at)
+        salt = None if index is None else read_salt(conn, index)
+        if index is not None and salt is not None:
+            found[index] = personal_hashes(row, salt)
     return found
 
 

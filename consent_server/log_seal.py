@@ -1,17 +1,18 @@
 """Sealing: append what is not yet in the log, then sign a new tree head.
 
-A receipt gets its log index only here, so decisions committed out of order
-never move a leaf: each seal takes the receipts that have none, oldest first
-(``created_at``, then ``id``), then the erasures that have none, and appends
-them after the last leaf. It works in batches, one transaction each, holding
-the log lock, so memory stays flat and an erasure waits for a batch at most.
+A receipt gets its place in the log only here, so decisions committed out of
+order never move a leaf: each seal takes the receipts not in the log yet,
+oldest first (``created_at``, then ``id``), then the erasures not in it, and
+appends them after the last leaf. The receipts table is only read. It works in
+batches, one transaction each, holding the log lock, so memory stays flat and an
+erasure waits for a batch at most.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
@@ -20,11 +21,22 @@ from sqlalchemy.exc import OperationalError
 from . import log_leaves as leaves
 from .extensions import db
 from .jws import TREE_HEAD_TYP, sign_compact
-from .log_tiles import SALT_SIZE, StoredTree, TileWriter
+from .log_tiles import (
+    SALT_SIZE,
+    StoredTree,
+    TileWriter,
+    id_bytes,
+    newest_sealed,
+    sealed_since,
+)
 from .merkle import leaf_hash, tree_hash
 from .models import ErasedLeaf, Erasure, LogHead, Receipt
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
+# How late a decision may commit after its ``created_at`` and still be sealed:
+# far beyond the database timeouts a decision's transaction runs under, and
+# clock differences between app servers.
+LATE_COMMIT_MARGIN = timedelta(minutes=10)
 # The key of the PostgreSQL advisory lock that one sealer (or eraser) holds.
 LOG_LOCK_KEY = 0x1C_9162
 
@@ -62,28 +74,25 @@ class SealResult:
     head: LogHead | None
 
 
-def _assign_receipts(conn: Connection, base: int, limit: int) -> list[Any]:
-    """Give the next unsealed receipts indexes from ``base``; their rows."""
-    order = (_RECEIPTS.c.created_at, _RECEIPTS.c.id)
-    picked = (
-        select(
-            _RECEIPTS.c.id,
-            (func.row_number().over(order_by=order) + (base - 1)).label("position"),
-        )
-        .where(_RECEIPTS.c.log_index.is_(None))
-        .order_by(*order)
-        .limit(limit)
-        .subquery()
-    )
-    # One statement picks and marks, so a receipt committed meanwhile is either
-    # in this batch with its row or left for the next.
-    rows = conn.execute(
-        update(_RECEIPTS)
-        .where(_RECEIPTS.c.id == picked.c.id)
-        .values(log_index=picked.c.position)
-        .returning(*_RECEIPTS.c)
-    ).all()
-    return sorted(rows, key=lambda r: r.log_index)
+def _unsealed_receipts(conn: Connection, limit: int) -> list[Any]:
+    """The next receipts to append: not in the log yet, oldest first.
+
+    Receipts sealed before are skipped by time: every receipt older than the
+    newest sealed one by more than ``LATE_COMMIT_MARGIN`` is in the log (it
+    committed long before that seal); the few in the margin are compared with
+    the ids of the tiles that reach it.
+    """
+    newest = newest_sealed(conn)
+    stmt = select(_RECEIPTS).order_by(_RECEIPTS.c.created_at, _RECEIPTS.c.id)
+    sealed: set[bytes] = set()
+    if newest is not None:
+        since = newest - LATE_COMMIT_MARGIN
+        sealed = sealed_since(conn, since)
+        stmt = stmt.where(_RECEIPTS.c.created_at >= since)
+    rows = list(conn.execute(stmt.limit(limit + len(sealed))))
+    if sealed:
+        rows = [r for r in rows if id_bytes(r.id) not in sealed]
+    return rows[:limit]
 
 
 def _erased_leaves(conn: Connection, erasure_ids: list[int]) -> dict[int, list[int]]:
@@ -117,14 +126,14 @@ def _append_erasures(conn: Connection, writer: TileWriter) -> int:
 
 def _append_batch(conn: Connection, batch_size: int) -> tuple[int, TileWriter]:
     writer = TileWriter(conn)
-    rows = _assign_receipts(conn, writer.size, batch_size)
+    rows = _unsealed_receipts(conn, batch_size)
     salts = os.urandom(SALT_SIZE * len(rows))
     for n, row in enumerate(rows):
         salt = salts[n * SALT_SIZE : (n + 1) * SALT_SIZE]
         leaf = leaves.receipt_leaf(row, leaves.personal_hashes(row, salt))
-        index = writer.append(leaf_hash(leaves.leaf_bytes(leaf)), salt)
-        if index != row.log_index:  # another sealer without the lock
-            raise RuntimeError(f"log index {row.log_index} assigned at {index}")
+        writer.append(
+            leaf_hash(leaves.leaf_bytes(leaf)), salt, id_bytes(row.id), row.created_at
+        )
     appended = len(rows)
     if appended < batch_size:
         appended += _append_erasures(conn, writer)
@@ -195,12 +204,11 @@ def seal(
 
 
 def has_unsealed() -> bool:
-    """Whether a seal has anything to do (cheap: the partial index answers)."""
+    """Whether a seal has anything to do (cheap: a look at the newest rows)."""
     with db.engine.connect() as conn:
-        receipt = conn.scalar(
-            select(_RECEIPTS.c.id).where(_RECEIPTS.c.log_index.is_(None)).limit(1)
-        )
+        if _unsealed_receipts(conn, 1):
+            return True
         erasure = conn.scalar(
             select(_ERASURES.c.id).where(_ERASURES.c.log_index.is_(None)).limit(1)
         )
-    return receipt is not None or erasure is not None
+    return erasure is not None

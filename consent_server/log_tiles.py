@@ -9,38 +9,39 @@ leaves arrive, and older tree sizes read the same rows.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .merkle import HASH_SIZE, root_of_leaf_hashes
-from .models import LogSaltTile, LogTile
+from .models import LogIdTile, LogSaltTile, LogTile
 
 TILE_WIDTH = 256
 TILE_HEIGHT = 8  # log2(TILE_WIDTH): tree levels per tile level
 SALT_SIZE = 16
+ID_SIZE = 16  # a receipt id (a UUID) as bytes; zeros for an erasure's leaf
+NO_ID = bytes(ID_SIZE)
 
 
-def _split(blob: bytes, size: int) -> list[bytes]:
+def split_blob(blob: bytes, size: int) -> list[bytes]:
     return [blob[i : i + size] for i in range(0, len(blob), size)]
 
 
-def _upsert(
-    conn: Connection, table: Any, values: dict[str, Any], keys: list[str]
-) -> None:
-    """Insert a row or replace its blob (PostgreSQL and SQLite say it alike)."""
-    dialect = conn.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**values)
-    blob = next(k for k in values if k not in keys)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=keys, set_={blob: getattr(stmt.excluded, blob)}
-        )
-    )
+def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows or replace their other columns, in one statement per call
+    (PostgreSQL and SQLite alike; a partial tile row is replaced as it grows)."""
+    if not rows:
+        return
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    changed = {k: stmt.excluded[k] for k in rows[0] if k not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed), rows)
 
 
 def stored_size(conn: Connection) -> int:
@@ -60,8 +61,8 @@ def stored_size(conn: Connection) -> int:
 class TileWriter:
     """Appends leaf hashes (and their salts) to the stored tiles.
 
-    Holds only the last, partial tile of each level: full tiles are written as
-    they fill, so memory stays flat however many leaves one seal appends.
+    Holds the last, partial tile of each level and the full tiles of one batch
+    (written together at ``flush``): memory follows the batch, not the log.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -69,6 +70,14 @@ class TileWriter:
         self.size = stored_size(conn)
         self.levels: list[list[bytes]] = []
         self.salts: list[bytes] = []
+        self.ids: list[bytes] = []
+        self.times: list[datetime] = []  # of the receipts in the partial id tile
+        # Rows to write at ``flush``, one statement per table.
+        self.pending: dict[Any, list[dict[str, Any]]] = {
+            LogTile.__table__: [],
+            LogSaltTile.__table__: [],
+            LogIdTile.__table__: [],
+        }
         self._load()
 
     def _load(self) -> None:
@@ -83,7 +92,7 @@ class TileWriter:
                         LogTile.level == level, LogTile.index == index
                     )
                 )
-                hashes = _split(blob or b"", HASH_SIZE)[:filled]
+                hashes = split_blob(blob or b"", HASH_SIZE)[:filled]
             self.levels.append(hashes)
             n //= TILE_WIDTH
             level += 1
@@ -94,16 +103,32 @@ class TileWriter:
                     LogSaltTile.index == self.size // TILE_WIDTH
                 )
             )
-            self.salts = _split(blob or b"", SALT_SIZE)[:filled]
+            self.salts = split_blob(blob or b"", SALT_SIZE)[:filled]
+            row = self.conn.execute(
+                select(LogIdTile.__table__).where(
+                    LogIdTile.index == self.size // TILE_WIDTH
+                )
+            ).one()
+            self.ids = split_blob(row.receipt_ids, ID_SIZE)[:filled]
+            self.times = [t for t in (row.first_created_at, row.last_created_at) if t]
 
-    def append(self, leaf_hash: bytes, salt: bytes) -> int:
-        """Add one leaf; returns its index."""
+    def append(
+        self,
+        leaf_hash: bytes,
+        salt: bytes,
+        receipt_id: bytes = NO_ID,
+        created_at: datetime | None = None,
+    ) -> int:
+        """Add one leaf (a receipt's with its id and time); returns its index."""
         index = self.size
         self.size += 1
         self.salts.append(salt)
+        self.ids.append(receipt_id)
+        if created_at is not None:
+            self.times.append(created_at)
         if len(self.salts) == TILE_WIDTH:
-            self._write_salts(index // TILE_WIDTH)
-            self.salts = []
+            self._write_leaf_rows(index // TILE_WIDTH)
+            self.salts, self.ids, self.times = [], [], []
         self._add(0, index, leaf_hash)
         return index
 
@@ -120,23 +145,26 @@ class TileWriter:
             self._add(level + 1, tile_index, root_of_leaf_hashes(tile))
 
     def _write_tile(self, level: int, index: int, hashes: list[bytes]) -> None:
-        _upsert(
-            self.conn,
-            LogTile.__table__,
-            {"level": level, "index": index, "hashes": b"".join(hashes)},
-            ["level", "index"],
+        self.pending[LogTile.__table__].append(
+            {"level": level, "index": index, "hashes": b"".join(hashes)}
         )
 
-    def _write_salts(self, index: int) -> None:
-        _upsert(
-            self.conn,
-            LogSaltTile.__table__,
-            {"index": index, "salts": b"".join(self.salts)},
-            ["index"],
+    def _write_leaf_rows(self, index: int) -> None:
+        """The salt tile and the id tile of the leaves in ``self.salts``."""
+        self.pending[LogSaltTile.__table__].append(
+            {"index": index, "salts": b"".join(self.salts)}
+        )
+        self.pending[LogIdTile.__table__].append(
+            {
+                "index": index,
+                "receipt_ids": b"".join(self.ids),
+                "first_created_at": min(self.times) if self.times else None,
+                "last_created_at": max(self.times) if self.times else None,
+            }
         )
 
     def flush(self) -> None:
-        """Write the partial tiles (full ones are written as they fill)."""
+        """Write the tiles filled since the last flush, and the partial ones."""
         n = self.size
         for level, tile in enumerate(self.levels):
             if tile:
@@ -144,7 +172,10 @@ class TileWriter:
                     level, (n >> (TILE_HEIGHT * level)) // TILE_WIDTH, tile
                 )
         if self.salts:
-            self._write_salts(self.size // TILE_WIDTH)
+            self._write_leaf_rows(self.size // TILE_WIDTH)
+        for table, rows in self.pending.items():
+            _upsert(self.conn, table, rows)
+            rows.clear()
 
 
 class StoredTree:
@@ -162,7 +193,7 @@ class StoredTree:
                     LogTile.level == level, LogTile.index == index
                 )
             )
-            self._tiles[key] = _split(blob or b"", HASH_SIZE)
+            self._tiles[key] = split_blob(blob or b"", HASH_SIZE)
         return self._tiles[key]
 
     def subtree(self, level: int, index: int) -> bytes:
@@ -208,3 +239,45 @@ def erase_salts(conn: Connection, indexes: Iterable[int]) -> None:
             .where(LogSaltTile.index == tile)
             .values(salts=bytes(salts))
         )
+
+
+def id_bytes(receipt_id: str) -> bytes:
+    """A receipt id as the id tiles hold it (receipt ids are UUIDs)."""
+    if len(receipt_id) == 36:  # the usual spelling, read fast (seals read many)
+        return bytes.fromhex(receipt_id.replace("-", ""))
+    return uuid.UUID(receipt_id).bytes
+
+
+def find_leaf(conn: Connection, receipt_id: str, created_at: datetime) -> int | None:
+    """The log index of a receipt, or None while it is not sealed."""
+    wanted = id_bytes(receipt_id)
+    rows = conn.execute(
+        select(LogIdTile.index, LogIdTile.receipt_ids).where(
+            LogIdTile.first_created_at <= created_at,
+            LogIdTile.last_created_at >= created_at,
+        )
+    )
+    for index, ids in rows:
+        offset = ids.find(wanted)
+        while offset != -1 and offset % ID_SIZE:  # must start at an id's place
+            offset = ids.find(wanted, offset + 1)
+        if offset != -1:
+            return int(index) * TILE_WIDTH + offset // ID_SIZE
+    return None
+
+
+def sealed_since(conn: Connection, since: datetime) -> set[bytes]:
+    """The ids of sealed receipts in id tiles reaching ``since`` or later."""
+    found: set[bytes] = set()
+    rows = conn.execute(
+        select(LogIdTile.receipt_ids).where(LogIdTile.last_created_at >= since)
+    )
+    for (ids,) in rows:
+        found.update(split_blob(ids, ID_SIZE))
+    found.discard(NO_ID)
+    return found
+
+
+def newest_sealed(conn: Connection) -> datetime | None:
+    """The latest ``created_at`` of a sealed receipt."""
+    return conn.scalar(select(func.max(LogIdTile.last_created_at)))

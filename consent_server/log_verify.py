@@ -10,6 +10,7 @@ only be checked through the stored leaf hash, and are counted.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -20,10 +21,28 @@ from sqlalchemy import Connection, select
 from . import log_leaves as leaves
 from .extensions import db
 from .jws import TREE_HEAD_TYP, JWSInvalid, verify_compact
-from .log_seal import head_payload
-from .log_tiles import SALT_SIZE, TILE_HEIGHT, TILE_WIDTH, _split, stored_size
+from .log_seal import LATE_COMMIT_MARGIN, head_payload
+from .log_tiles import (
+    ID_SIZE,
+    NO_ID,
+    SALT_SIZE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    id_bytes,
+    newest_sealed,
+    split_blob,
+    stored_size,
+)
 from .merkle import HASH_SIZE, leaf_hash, node_hash, root_of_leaf_hashes
-from .models import ErasedLeaf, Erasure, LogHead, LogSaltTile, LogTile, Receipt
+from .models import (
+    ErasedLeaf,
+    Erasure,
+    LogHead,
+    LogIdTile,
+    LogSaltTile,
+    LogTile,
+    Receipt,
+)
 from .signing_keys import current_signing_keys
 
 STREAM_ROWS = 2000
@@ -62,13 +81,13 @@ def _tiles(conn: Connection, level: int) -> Generator[list[bytes], None, None]:
     ):
         if index != expected:
             raise LookupError(f"tile {level}/{expected} is missing")
-        yield _split(hashes, HASH_SIZE)
+        yield split_blob(hashes, HASH_SIZE)
 
 
 def _salts(conn: Connection) -> Generator[bytes | None, None, None]:
     stmt = select(LogSaltTile.salts).order_by(LogSaltTile.index)
     for row in _stream(conn, stmt):
-        for salt in _split(row.salts, SALT_SIZE):
+        for salt in split_blob(row.salts, SALT_SIZE):
             yield None if salt == bytes(SALT_SIZE) else salt
 
 
@@ -128,17 +147,10 @@ class _Rebuilt:
 
 
 class _Rows:
-    """Receipts, erasures and kept hashes by log index, read in index order."""
+    """Receipts, erasures and kept hashes by log index, one id tile at a time."""
 
     def __init__(self, conn: Connection) -> None:
-        receipts = Receipt.__table__
-        self.receipts: Generator[Any, None, None] = _stream(
-            conn,
-            select(receipts)
-            .where(receipts.c.log_index.is_not(None))
-            .order_by(receipts.c.log_index),
-        )
-        self.next_receipt: Any = next(self.receipts, None)
+        self.conn = conn
         erasures = Erasure.__table__
         self.erasures = {
             r.log_index: r
@@ -151,27 +163,24 @@ class _Rows:
         for e in conn.execute(select(ErasedLeaf.__table__)):
             self.kept[e.log_index] = e
             self.erased_by.setdefault(e.erasure_id, []).append(e.log_index)
+        self.sealed: set[bytes] = set()
 
-    def receipt_at(self, index: int, report: VerifyReport) -> Any:
-        """The receipt row at ``index``, if there is one (rows come in order)."""
-        found = None
-        while self.next_receipt is not None and self.next_receipt.log_index <= index:
-            if self.next_receipt.log_index < index or found is not None:
-                report.problems.append(
-                    f"receipt {self.next_receipt.id} claims log index "
-                    f"{self.next_receipt.log_index}, which another leaf holds"
-                )
-            else:
-                found = self.next_receipt
-            self.next_receipt = next(self.receipts, None)
-        return found
+    def receipts(self, ids: list[bytes]) -> list[Any]:
+        """The receipt rows of one id tile's leaves, None where there is none."""
+        names = [str(uuid.UUID(bytes=i)) for i in ids if i != NO_ID]
+        self.sealed.update(i for i in ids if i != NO_ID)
+        table = Receipt.__table__
+        found = {
+            r.id: r
+            for r in self.conn.execute(select(table).where(table.c.id.in_(names)))
+        }
+        return [None if i == NO_ID else found.get(str(uuid.UUID(bytes=i))) for i in ids]
 
 
 def _rebuilt_leaf(
-    index: int, rows: _Rows, salt: bytes | None, report: VerifyReport
+    index: int, receipt: Any, rows: _Rows, salt: bytes | None, report: VerifyReport
 ) -> tuple[bytes | None, str]:
     """The leaf hash rebuilt from the database, and what the leaf is."""
-    receipt = rows.receipt_at(index, report)
     if receipt is not None:
         name = f"receipt {receipt.id} (leaf {index})"
         kept = rows.kept.get(index)
@@ -225,40 +234,63 @@ def verify_log() -> VerifyReport:
         pending = [h for h in heads if 0 < h.tree_size <= size]
         rows = _Rows(conn)
         rebuilt = _Rebuilt(conn, report)
-        salts = _salts(conn)
-        tiles = _tiles(conn, 0)
-        with closing(rows.receipts), closing(salts), closing(tiles):
-            _rebuild(size, rows, rebuilt, salts, tiles, pending, report)
+        streams = (_tiles(conn, 0), _salts(conn), _id_tiles(conn))
+        with closing(streams[0]), closing(streams[1]), closing(streams[2]):
+            _rebuild(size, rows, rebuilt, *streams, pending, report)
+        _check_all_sealed(conn, rows.sealed, report)
         report.leaves = size
     return report
+
+
+def _id_tiles(conn: Connection) -> Generator[list[bytes], None, None]:
+    stmt = select(LogIdTile.receipt_ids).order_by(LogIdTile.index)
+    for (ids,) in _stream(conn, stmt):
+        yield split_blob(ids, ID_SIZE)
 
 
 def _rebuild(
     size: int,
     rows: _Rows,
     rebuilt: _Rebuilt,
-    salts: Iterator[bytes | None],
     tiles: Iterator[list[bytes]],
+    salts: Iterator[bytes | None],
+    id_tiles: Iterator[list[bytes]],
     pending: list[Any],
     report: VerifyReport,
 ) -> None:
     """Rebuild leaf by leaf: name what differs, check each head at its size."""
     jwks = current_signing_keys().jwks()
-    stored_leaves = (h for tile in tiles for h in tile)
-    for index in range(size):
-        stored = next(stored_leaves)
-        computed, name = _rebuilt_leaf(index, rows, next(salts, None), report)
-        if computed is None and name.startswith("leaf"):
-            report.purged += 1  # its receipt was purged: the stored hash stands
-        elif computed != stored:
-            report.problems.append(f"{name} does not match its sealed leaf hash")
-        rebuilt.add(computed if computed is not None else stored)
-        while pending and pending[0].tree_size == index + 1:
-            _check_head(pending.pop(0), rebuilt.root(), jwks, report)
-            report.heads += 1
+    index = 0
+    for stored_tile, ids in zip(tiles, id_tiles, strict=False):
+        for stored, receipt in zip(stored_tile, rows.receipts(ids), strict=False):
+            computed, name = _rebuilt_leaf(
+                index, receipt, rows, next(salts, None), report
+            )
+            if computed is None and name.startswith("leaf"):
+                report.purged += 1  # its receipt was purged: the stored hash stands
+            elif computed != stored:
+                report.problems.append(f"{name} does not match its sealed leaf hash")
+            rebuilt.add(computed if computed is not None else stored)
+            index += 1
+            while pending and pending[0].tree_size == index:
+                _check_head(pending.pop(0), rebuilt.root(), jwks, report)
+                report.heads += 1
+    if index != size:
+        report.problems.append(f"{index} leaves found for a log of {size}")
     rebuilt.finish()
-    if rows.next_receipt is not None:
-        report.problems.append(
-            f"receipt {rows.next_receipt.id} holds log index "
-            f"{rows.next_receipt.log_index}, beyond the log's {size} leaves"
-        )
+
+
+def _check_all_sealed(
+    conn: Connection, sealed: set[bytes], report: VerifyReport
+) -> None:
+    """Receipts older than the seal's margin must all be in the log."""
+    newest = newest_sealed(conn)
+    if newest is None:
+        return
+    table = Receipt.__table__
+    stmt = select(table.c.id).where(table.c.created_at < newest - LATE_COMMIT_MARGIN)
+    missing = [r.id for r in _stream(conn, stmt) if id_bytes(r.id) not in sealed]
+    for receipt_id in missing[:20]:
+        report.problems.append(f"receipt {receipt_id} is missing from the log")
+    if len(missing) > 20:
+        report.problems.append(f"... {len(missing) - 20} more receipts missing")

@@ -124,9 +124,6 @@ class Receipt(db.Model):  # type: ignore[name-defined,misc]
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Position in the transparency log, given when a seal appends it (log_seal.py);
-    # null until then.
-    log_index: Mapped[int | None] = mapped_column(BigInteger)
     # Minimized context: origin without path, browser family/major, truncated IP.
     origin: Mapped[str | None] = mapped_column(String(255))
     user_agent: Mapped[str | None] = mapped_column(String(64))
@@ -253,16 +250,6 @@ class StatsProgress(db.Model):  # type: ignore[name-defined,misc]
 
 # --- Transparency log (issue #12): tiles of hashes, salts, signed heads -----------
 
-# The receipts a seal has still to append, in the order it appends them; small
-# once sealed (sealed receipts leave a partial index).
-Index(
-    "ix_receipts_unsealed",
-    Receipt.created_at,
-    Receipt.id,
-    postgresql_where=Receipt.log_index.is_(None),
-    sqlite_where=Receipt.log_index.is_(None),
-)
-
 
 class LogTile(db.Model):  # type: ignore[name-defined,misc]
     """Up to 256 consecutive node hashes of the Merkle tree, 32 bytes each.
@@ -293,6 +280,23 @@ class LogSaltTile(db.Model):  # type: ignore[name-defined,misc]
 
     index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     salts: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogIdTile(db.Model):  # type: ignore[name-defined,misc]
+    """Which receipts the 256 leaves of a tile are: their ids, 16 bytes each.
+
+    Zeros for an erasure's leaf. A receipt's leaf is found by its ``created_at``
+    (tiles whose range holds it) and then its id; no column of the receipts
+    changes when they are sealed, so sealing never rewrites the receipts table.
+    """
+
+    __tablename__ = "log_id_tiles"
+
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    receipt_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    # The range of the tile's receipts' created_at (null for erasures only).
+    first_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class LogHead(db.Model):  # type: ignore[name-defined,misc]

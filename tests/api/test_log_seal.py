@@ -14,7 +14,7 @@ from consent_server import log_leaves, merkle
 from consent_server.extensions import db
 from consent_server.jws import TREE_HEAD_TYP, verify_compact
 from consent_server.log_seal import seal
-from consent_server.log_tiles import StoredTree, read_salt
+from consent_server.log_tiles import StoredTree, find_leaf, read_salt
 from consent_server.models import LogHead, Receipt
 from consent_server.signing_keys import current_signing_keys
 from tests.api.admin_fixtures import admin, tokens  # noqa: F401
@@ -53,14 +53,17 @@ def test_seal_appends_every_receipt_and_signs_a_head(
         )
         assert payload["tree_size"] == 5
         assert payload["root_hash"] == head.root_hash
-        # Every receipt is a leaf; the root is the RFC's MTH of the leaf entries.
-        rows = db.session.scalars(select(Receipt).order_by(Receipt.log_index)).all()
-        assert sorted(r.id for r in rows) == sorted(ids)
-        assert [r.log_index for r in rows] == list(range(5))
+        # Every receipt is a leaf, oldest first; the root is the RFC's MTH of
+        # the leaf entries.
         conn = db.session.connection()
+        rows = db.session.scalars(
+            select(Receipt).order_by(Receipt.created_at, Receipt.id)
+        ).all()
+        assert sorted(r.id for r in rows) == sorted(ids)
+        assert [find_leaf(conn, r.id, r.created_at) for r in rows] == list(range(5))
         entries = []
-        for row in rows:
-            salt = read_salt(conn, row.log_index)
+        for index, row in enumerate(rows):
+            salt = read_salt(conn, index)
             assert salt is not None
             leaf = log_leaves.receipt_leaf(row, log_leaves.personal_hashes(row, salt))
             entries.append(log_leaves.leaf_bytes(leaf))
@@ -91,7 +94,6 @@ def test_every_receipt_column_is_either_published_or_salted() -> None:
     placed = [
         *log_leaves.CLEAR_FIELDS,
         *log_leaves.PERSONAL_FIELDS,
-        *log_leaves.UNLOGGED_FIELDS,
     ]
     assert sorted(placed) == sorted(columns)
 
@@ -106,7 +108,7 @@ def test_receipts_committed_late_are_appended_never_inserted(
         db.session.execute(
             update(Receipt)
             .where(Receipt.id == late[0])
-            .values(created_at=datetime.now(UTC) - timedelta(days=1))
+            .values(created_at=datetime.now(UTC) - timedelta(minutes=2))
         )
         db.session.commit()
     # ... sealed after the first ones all the same: the old leaves stay put.
@@ -115,11 +117,15 @@ def test_receipts_committed_late_are_appended_never_inserted(
     result = _seal(app)
     assert result.tree_size == 5
     with app.app_context():
-        index = {r.id: r.log_index for r in db.session.scalars(select(Receipt))}
+        conn = db.session.connection()
+        index = {
+            r.id: find_leaf(conn, r.id, r.created_at)
+            for r in db.session.scalars(select(Receipt))
+        }
         assert sorted(index[i] for i in first) == [0, 1, 2]
         assert index[late[0]] == 3  # older created_at goes first among the new
         assert index[late[1]] == 4
-        tree = StoredTree(db.session.connection())
+        tree = StoredTree(conn)
         proof = merkle.consistency_proof(tree, 3, 5)
         new_root = db.session.scalars(
             select(LogHead).where(LogHead.tree_size == 5)
@@ -131,6 +137,25 @@ def test_receipts_committed_late_are_appended_never_inserted(
             bytes.fromhex(new_root.root_hash),
             proof,
         )
+
+
+def test_verify_names_a_receipt_that_never_reached_the_log(
+    app: Flask, runner: FlaskCliRunner, record: Record
+) -> None:
+    _record_many(record, 2)
+    runner.invoke(args=["consent", "log", "seal"])
+    stray = _receipt_ids(_record_many(record, 1))[0]
+    with app.app_context():  # loaded with a date before the seal's margin
+        db.session.execute(
+            update(Receipt)
+            .where(Receipt.id == stray)
+            .values(created_at=datetime.now(UTC) - timedelta(days=3))
+        )
+        db.session.commit()
+    runner.invoke(args=["consent", "log", "seal"])
+    result = runner.invoke(args=["consent", "log", "verify"])
+    assert result.exit_code == 1
+    assert f"receipt {stray} is missing from the log" in result.output
 
 
 def test_sealing_twice_without_news_makes_no_head(app: Flask, record: Record) -> None:
@@ -209,7 +234,10 @@ def test_an_erasure_deletes_the_salt_keeps_the_proof_and_becomes_a_leaf(
     subject = bodies[1]["receipt"]["subject"]
     assert runner.invoke(args=["consent", "log", "seal"]).exit_code == 0
     with app.app_context():
-        index = db.session.get(Receipt, bodies[1]["receipt"]["id"]).log_index
+        row = db.session.get(Receipt, bodies[1]["receipt"]["id"])
+        assert row is not None
+        index = find_leaf(db.session.connection(), row.id, row.created_at)
+        assert index is not None
         assert read_salt(db.session.connection(), index) is not None
     rv = client.delete(f"/v1/admin/subjects/{subject}", headers=admin)
     assert rv.status_code == 200, rv.get_data(as_text=True)

@@ -1,11 +1,12 @@
-"""transparency log: tiles of hashes, salts, signed tree heads (issue #12)
+"""transparency log: tiles of hashes, receipt ids and salts; signed tree heads
+(issue #12)
 
-Receipts and erasures get a log index when sealed; existing receipts are all
-unsealed, and the first `consent log seal` appends them.
+Nothing in the receipts table changes: existing receipts are not in the log yet,
+and the first `consent log seal` appends them. Erasures get their log index.
 
-Revision ID: 85670a58b4d6
+Revision ID: 1defacdbeef2
 Revises: c5f0d21c55dd
-Create Date: 2026-12-03 07:41:02.632177
+Create Date: 2026-12-03 07:52:21.451588
 
 """
 from alembic import op
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '85670a58b4d6'
+revision = '1defacdbeef2'
 down_revision = 'c5f0d21c55dd'
 branch_labels = None
 depends_on = None
@@ -31,6 +32,17 @@ def upgrade():
     )
     with op.batch_alter_table('log_heads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_log_heads_created_at'), ['created_at'], unique=False)
+
+    op.create_table('log_id_tiles',
+    sa.Column('index', sa.BigInteger(), nullable=False),
+    sa.Column('receipt_ids', sa.LargeBinary(), nullable=False),
+    sa.Column('first_created_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_created_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('index', name=op.f('pk_log_id_tiles'))
+    )
+    with op.batch_alter_table('log_id_tiles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_log_id_tiles_first_created_at'), ['first_created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_log_id_tiles_last_created_at'), ['last_created_at'], unique=False)
 
     op.create_table('log_salt_tiles',
     sa.Column('index', sa.BigInteger(), nullable=False),
@@ -56,17 +68,9 @@ def upgrade():
     with op.batch_alter_table('erasures', schema=None) as batch_op:
         batch_op.add_column(sa.Column('log_index', sa.BigInteger(), nullable=True))
 
-    with op.batch_alter_table('receipts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('log_index', sa.BigInteger(), nullable=True))
-        batch_op.create_index('ix_receipts_unsealed', ['created_at', 'id'], unique=False, postgresql_where=sa.text('log_index IS NULL'), sqlite_where=sa.text('log_index IS NULL'))
-
 
 
 def downgrade():
-    with op.batch_alter_table('receipts', schema=None) as batch_op:
-        batch_op.drop_index('ix_receipts_unsealed', postgresql_where=sa.text('log_index IS NULL'), sqlite_where=sa.text('log_index IS NULL'))
-        batch_op.drop_column('log_index')
-
     with op.batch_alter_table('erasures', schema=None) as batch_op:
         batch_op.drop_column('log_index')
 
@@ -76,6 +80,11 @@ def downgrade():
     op.drop_table('log_erased_leaves')
     op.drop_table('log_tiles')
     op.drop_table('log_salt_tiles')
+    with op.batch_alter_table('log_id_tiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_log_id_tiles_last_created_at'))
+        batch_op.drop_index(batch_op.f('ix_log_id_tiles_first_created_at'))
+
+    op.drop_table('log_id_tiles')
     with op.batch_alter_table('log_heads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_log_heads_created_at'))
 

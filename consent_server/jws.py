@@ -113,6 +113,16 @@ def verify_compact(
 ) -> dict[str, Any]:
     """Check a compact JWS against a JWKS and return its payload object.
 
+    See ``verify_compact_header``, which also returns the protected header.
+    """
+    return verify_compact_header(token, jwks, typ)[1]
+
+
+def verify_compact_header(
+    token: str, jwks: Mapping[str, Any], typ: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check a compact JWS against a JWKS: its protected header and payload object.
+
     Refused: anything but ``alg: EdDSA``, a ``kid`` the JWKS lacks, a header or
     payload changed after signing, a payload that is not a canonical JSON object,
     and (when ``typ`` is given) another kind of document.
@@ -144,7 +154,11 @@ def verify_compact(
         raise JWSInvalid("bad_payload", "the payload is not JSON") from exc
     if not isinstance(payload, dict):
         raise JWSInvalid("bad_payload", "the payload is not a JSON object")
-    if canonical_json(payload) != obj.payload:
+    try:
+        canonical = canonical_json(payload)
+    except ValueError as exc:
+        raise JWSInvalid("bad_payload", str(exc)) from exc
+    if canonical != obj.payload:
         # Signed by us means canonical; anything else was made elsewhere.
         raise JWSInvalid("bad_payload", "the payload is not in RFC 8785 form")
-    return payload
+    return dict(header), payload

@@ -226,9 +226,18 @@ def dev_signing_key(instance_path: str) -> str:
         return key_file.read_text(encoding="utf-8").strip()
     key_file.parent.mkdir(parents=True, exist_ok=True)
     entry = new_key_entry("dev-" + secrets.token_hex(4))
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written under another name and linked into place: two workers starting at
+    # once both end up with the one that got there first, never a half file.
+    partial = key_file.with_name(f"{DEV_KEY_FILE}.{secrets.token_hex(4)}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(entry)
+    try:
+        os.link(partial, key_file)
+    except FileExistsError:
+        entry = key_file.read_text(encoding="utf-8").strip()
+    finally:
+        partial.unlink()
     return entry
 
 

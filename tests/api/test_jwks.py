@@ -7,9 +7,10 @@ from typing import Any
 
 import jwt
 import pytest
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from consent_server import create_app
+from consent_server.signing_keys import parse_signing_keys
 
 RETIRED = {
     "kty": "OKP",
@@ -72,3 +73,17 @@ def test_the_jwks_is_in_the_openapi_document(client: FlaskClient) -> None:
     assert "application/jwk-set+json" in content
     schema = spec["components"]["schemas"]["JWK"]
     assert {"kty", "crv", "x", "kid", "signed_until"} <= set(schema["properties"])
+
+
+def test_the_cli_makes_a_key_the_settings_accept(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["consent", "new-signing-key", "--kid", "2027-01"])
+    assert result.exit_code == 0, result.output
+    [key] = parse_signing_keys(result.output.strip())
+    assert key.kid == "2027-01"
+
+
+def test_the_cli_names_the_keys_but_never_shows_them(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["consent", "keys"])
+    assert result.exit_code == 0, result.output
+    assert "test-newest, test-older" in result.output
+    assert "AQAQ" not in result.output

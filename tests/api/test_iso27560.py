@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pyld import jsonld
 
-from tests.api.admin_fixtures import at
+from tests.api.admin_fixtures import at, ui_sign_in
 from tests.api.helpers import assert_problem
 from tests.api.site_files import shop_site, write_sites
 
@@ -465,3 +465,22 @@ def test_the_openapi_document_names_the_format_and_the_json_ld_answer(
     export = spec["paths"]["/v1/admin/receipts/export"]["get"]
     (fmt,) = [p for p in export["parameters"] if p["name"] == "format"]
     assert "iso27560" in fmt["schema"]["enum"]
+
+
+def test_the_staff_ui_offers_the_record_as_a_download(
+    client: FlaskClient, tokens: dict[str, str], corpus: dict[str, str]
+) -> None:
+    rv = client.get(f"/admin/receipts/{corpus['a1']}/iso27560")
+    assert rv.mimetype == "text/html"  # signed out: the sign-in form, no record
+    assert "dpv:ConsentRecord" not in rv.get_data(as_text=True)
+    ui_sign_in(client, tokens["auditor"])
+    page = client.get(f"/admin/receipts/{corpus['a1']}").get_data(as_text=True)
+    link = f'href="/admin/receipts/{corpus["a1"]}/iso27560"'
+    assert link in page
+    rv = client.get(f"/admin/receipts/{corpus['a1']}/iso27560")
+    assert rv.status_code == 200
+    assert rv.mimetype == JSON_LD
+    assert rv.headers["Content-Disposition"].startswith("attachment;")
+    (record,) = records_of(expanded_receipt(json.loads(rv.data)))
+    check_record(record)
+    assert value(record, DCT + "identifier") == corpus["a1"]

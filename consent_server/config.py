@@ -27,6 +27,8 @@ MAX_BODY_BYTES = 16 * 1024
 DEFAULTS: dict[str, Any] = {
     "CONSENT_ENV": "development",
     "CONSENT_SECRET_KEYS": [],
+    "CONSENT_SIGNING_KEYS": None,
+    "CONSENT_RETIRED_SIGNING_KEYS": None,
     "CONSENT_SITES_FILE": None,
     "CONSENT_PROXY_COUNT": 0,
     "CONSENT_RATELIMIT_ENABLED": True,
@@ -61,6 +63,9 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "CONSENT_ENV": ("CONSENT_ENV", str),
     "CONSENT_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "CONSENT_SECRET_KEYS": ("CONSENT_SECRET_KEYS", parse_secret_keys),
+    # Checked by signing_keys at start-up (an error here would print the key).
+    "CONSENT_SIGNING_KEYS": ("CONSENT_SIGNING_KEYS", str),
+    "CONSENT_RETIRED_SIGNING_KEYS": ("CONSENT_RETIRED_SIGNING_KEYS", str),
     "CONSENT_SITES_FILE": ("CONSENT_SITES_FILE", str),
     "CONSENT_PROXY_COUNT": ("CONSENT_PROXY_COUNT", int),
     "CONSENT_RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URI", str),

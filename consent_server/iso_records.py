@@ -21,12 +21,6 @@ from .models import Notice, Receipt
 ISO_FORMAT = "iso27560"
 
 
-def receipt_jws(receipt: Receipt) -> str | None:
-    """The receipt's JWS, where the service keeps one."""
-    jws = getattr(receipt, "jws", None)
-    return jws if isinstance(jws, str) else None
-
-
 def _notice(notice_hash: str, cache: dict[str, dict[str, Any] | None]) -> Any:
     if notice_hash not in cache:
         row = db.session.get(Notice, notice_hash)
@@ -49,7 +43,7 @@ def record_of(
     """One stored receipt as a ``dpv:ConsentRecord`` node."""
     cache = {} if notices is None else notices
     return consent_record(
-        receipt_facts(receipt, receipt_jws(receipt)),
+        receipt_facts(receipt, receipt.jws),
         _notice(receipt.notice_hash, cache),
         base_url,
         _previous_choices(receipt),
@@ -77,7 +71,7 @@ def record_lines(stmt: Any, base_url: str) -> Iterator[str]:
     buffer: list[str] = []
     result = db.session.execute(stmt.execution_options(yield_per=1000))
     for receipt, previous_choices in result:
-        facts = receipt_facts(receipt, receipt_jws(receipt))
+        facts = receipt_facts(receipt, receipt.jws)
         record = consent_record(
             facts, _notice(receipt.notice_hash, cache), base_url, previous_choices
         )

@@ -151,7 +151,7 @@ class ReceiptView(MethodView):
     @blp.response(200, ReceiptDetailSchema)
     @blp.doc(responses=_ISO_RESPONSE)
     def get(self, args: dict[str, Any], receipt_id: str) -> Any:
-        """One receipt, its verification, and the exact notice the visitor saw.
+        """One receipt, its JWS, its verification, and the notice the visitor saw.
 
         With `format=iso27560` the receipt as an ISO/IEC TS 27560 consent receipt
         (JSON-LD, W3C DPV) instead.
@@ -162,6 +162,7 @@ class ReceiptView(MethodView):
             return _json_ld(receipt_document([receipt], request.url_root))
         return {
             "receipt": receipt,
+            "jws": receipt.jws,
             "verification": verify_receipt(receipt),
             "notice": notice_content(receipt.notice_hash),
         }

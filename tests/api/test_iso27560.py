@@ -338,7 +338,8 @@ def test_services_inside_a_category_have_a_status_each(
         headers={"Origin": "https://shop.example.com"},
     )
     assert rv.status_code == 201, rv.get_data(as_text=True)
-    path = f"/v1/admin/receipts/{rv.json['receipt']['id']}?format=iso27560"
+    recorded = rv.json
+    path = f"/v1/admin/receipts/{recorded['receipt']['id']}?format=iso27560"
     document = get_iso(client, path, {"Authorization": f"Bearer {token}"})
     (record,) = records_of(expanded_receipt(document))
     check_record(record)
@@ -356,6 +357,8 @@ def test_services_inside_a_category_have_a_status_each(
     assert providers == {"InnoCraft": {LOC + "NZ"}, "Hotjar Ltd": {LOC + "MT"}}
     (cookie,) = analytics[DPV + "hasPersonalData"]
     assert value(cookie, DCT + "identifier") == "^_ga"
+    # The receipt's JWS travels with its record.
+    assert value(record, "https://w3id.org/security#jws") == recorded["jws"]
     with shop.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -161,3 +161,47 @@ def recount() -> None:
     click.echo(
         f"Counted {counted} receipt(s); newer ones are counted as statistics are read."
     )
+
+
+# --- Transparency log (issue 12) ------------------------------------------------
+
+log_cli = AppGroup("log", help="The transparency log of receipts and erasures.")
+consent_cli.add_command(log_cli)
+
+
+@log_cli.command("seal")
+def log_seal() -> None:
+    """Append unsealed receipts and erasures to the log and sign a new tree head."""
+    from .log_seal import seal
+
+    lift_statement_timeout(db.engine)  # a first seal may take a minute
+    result = seal()
+    assert result is not None  # seal() waits for the lock
+    if result.head is None:
+        click.echo(f"Nothing new to seal; the log has {result.tree_size} leaves.")
+        return
+    click.echo(
+        f"Sealed {result.appended} new leaves; tree size {result.tree_size}, "
+        f"root {result.head.root_hash}, head {result.head.id}."
+    )
+
+
+@log_cli.command("verify")
+def log_verify() -> None:
+    """Rebuild the tree from the database and check every signed tree head.
+
+    Exits with status 1 and names each receipt, tile or head that does not match.
+    """
+    from .log_verify import verify_log
+
+    lift_statement_timeout(db.engine)  # it reads every receipt
+    report = verify_log()
+    for problem in report.problems:
+        click.echo(f"FAIL {problem}", err=True)
+    click.echo(
+        f"{report.leaves} leaves ({report.erased} erased, {report.purged} purged "
+        f"and checked by their stored hash only), {report.heads} heads checked: "
+        + ("OK" if report.ok else f"{len(report.problems)} problem(s)")
+    )
+    if not report.ok:
+        raise SystemExit(1)

@@ -14,6 +14,7 @@ from .audit import redact_subject
 from .config import secret_keys
 from .errors import NotFound
 from .extensions import db
+from .log_erasure import forget_salts, sealed_hashes
 from .models import Erasure, Notice, Receipt
 
 ERASED_PREFIX = "erased-"
@@ -88,6 +89,8 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
     The receipts stay (counted in the statistics, proof that a decision happened)
     under a random pseudonym, with the network context, idempotency key, token and
     JWS (whose payloads name the subject) removed. The audit log loses the id too.
+    Sealed receipts lose their log salts; their leaves and proofs stay, and the
+    erasure becomes a leaf of its own at the next seal.
 
     :raises SubjectErased: already erased.
     :raises NotFound: never seen.
@@ -97,6 +100,7 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
     )
     if not count:
         raise _not_found(subject, site)
+    sealed = sealed_hashes(_subject_filter(subject, site))
     pseudonym = ERASED_PREFIX + secrets.token_hex(16)
     db.session.execute(
         update(Receipt)
@@ -120,6 +124,8 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
         erased_by=erased_by,
     )
     db.session.add(erasure)
+    db.session.flush()
+    forget_salts(sealed, erasure.id)
     db.session.commit()
     _scrub_sqlite_log()
     return erasure

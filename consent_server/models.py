@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -14,6 +15,8 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -209,6 +212,8 @@ class Erasure(db.Model):  # type: ignore[name-defined,misc]
     receipts: Mapped[int] = mapped_column(Integer)
     erased_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Position in the transparency log (log_seal.py); null until sealed.
+    log_index: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class DailyStat(db.Model):  # type: ignore[name-defined,misc]
@@ -245,3 +250,80 @@ class StatsProgress(db.Model):  # type: ignore[name-defined,misc]
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     counted_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Transparency log (issue #12): tiles of hashes, salts, signed heads -----------
+
+
+class LogTile(db.Model):  # type: ignore[name-defined,misc]
+    """Up to 256 consecutive node hashes of the Merkle tree, 32 bytes each.
+
+    Tile ``index`` of ``level`` holds the hashes of the complete subtrees of
+    2**(8*level) leaves numbered ``256*index`` onwards: level 0 the leaf hashes,
+    level 1 the roots of full level-0 tiles, and so on (log_tiles.py). One row
+    per 256 hashes keeps the log near 32 bytes per leaf.
+    """
+
+    __tablename__ = "log_tiles"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogSaltTile(db.Model):  # type: ignore[name-defined,misc]
+    """The 16-byte salts of 256 consecutive leaves: one salt per leaf.
+
+    A receipt leaf commits to personal fields only through hashes salted with its
+    salt; an erasure overwrites the salt with zeros, so the leaf (and every proof)
+    stays while nothing can be matched against it. A row per leaf would cost
+    about 80 bytes of database per receipt, over the log's budget of 100.
+    """
+
+    __tablename__ = "log_salt_tiles"
+
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    salts: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogIdTile(db.Model):  # type: ignore[name-defined,misc]
+    """Which receipts the 256 leaves of a tile are: their ids, 16 bytes each.
+
+    Zeros for an erasure's leaf. A receipt's leaf is found by its ``created_at``
+    (tiles whose range holds it) and then its id; no column of the receipts
+    changes when they are sealed, so sealing never rewrites the receipts table.
+    """
+
+    __tablename__ = "log_id_tiles"
+
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    receipt_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    # The range of the tile's receipts' created_at (null for erasures only).
+    first_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class LogHead(db.Model):  # type: ignore[name-defined,misc]
+    """A signed tree head: the tree's size and root hash at a time, as a JWS."""
+
+    __tablename__ = "log_heads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, unique=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    signature: Mapped[str] = mapped_column(Text)
+
+
+class ErasedLeaf(db.Model):  # type: ignore[name-defined,misc]
+    """The salted hashes of a sealed receipt's personal fields, kept at erasure.
+
+    The erasure deletes the salt and clears the fields; these hashes (which the
+    leaf already published) let ``consent log verify`` still rebuild the leaf.
+    """
+
+    __tablename__ = "log_erased_leaves"
+
+    log_index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    erasure_id: Mapped[int] = mapped_column(ForeignKey("erasures.id"), index=True)
+    salted: Mapped[dict[str, str]] = mapped_column(JSON)

@@ -1,0 +1,313 @@
+"""Transparency log at a million receipts: seal from scratch, proofs, bytes.
+
+    .venv/bin/python benchmarks/log_bench.py                 # PostgreSQL and SQLite
+    .venv/bin/python benchmarks/log_bench.py --db sqlite --rows 200000
+
+Loads receipts by bulk insert (COPY on PostgreSQL) into a dedicated database
+(PostgreSQL: ``logbench``, which it empties; SQLite: /tmp/logbench.sqlite3),
+none of them sealed, as after upgrading a running service. Then:
+
+- seal: ``consent log seal``'s work (``log_seal.seal``) in a fresh child process,
+  so its peak RSS is the seal's own: wall time and peak RSS;
+- proof: ``GET /v1/receipts/<id>/proof``'s work (``log_proofs.receipt_proof``)
+  for random receipts of the million-leaf log: median, p95 and max;
+- bytes per receipt the log adds: the log's tables (tiles, salts, heads), the
+  unsealed-receipts index and the receipts' ``log_index`` column (the receipts
+  table measured before and after sealing, each time compacted: VACUUM FULL on
+  PostgreSQL, VACUUM on SQLite), divided by the number of receipts.
+
+Targets (issue #12): seal < 60 s and < 200 MB, proof < 20 ms, <= 100 bytes.
+
+Figures on the development machine (2 cores shared with other jobs, 1,000,000
+receipts; see the report of the branch that added this file):
+
+    see FIGURES below, filled in from a run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text  # noqa: E402
+
+from consent_server import create_app  # noqa: E402
+from consent_server.database import lift_statement_timeout  # noqa: E402
+from consent_server.extensions import db  # noqa: E402
+from consent_server.models import Notice, Receipt  # noqa: E402
+from consent_server.sites import all_sites  # noqa: E402
+from tests.support import reset_postgres  # noqa: E402
+
+KEYS = ["bench-key-0123456789abcdef0123"]
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/logbench"
+SQLITE_PATH = "/tmp/logbench.sqlite3"
+BATCH = 20_000
+LOG_TABLES = (
+    "log_tiles",
+    "log_id_tiles",
+    "log_salt_tiles",
+    "log_heads",
+    "log_erased_leaves",
+)
+COLUMNS = (
+    "id site subject action method layer choices policy_version notice_hash "
+    "language jurisdiction gpc created_at expires_at origin user_agent ip_prefix token"
+).split()
+
+
+def make_app(url: str, bounded: bool = False) -> Any:
+    """The app; ``bounded`` keeps the statement timeout requests run under."""
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "CONSENT_SECRET_KEYS": KEYS,
+            "CONSENT_RATELIMIT_ENABLED": False,
+        }
+    )
+    if not bounded:
+        with app.app_context():
+            lift_statement_timeout(db.engine)
+    return app
+
+
+def reset(url: str) -> None:
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
+        return
+    reset_postgres(url)
+
+
+def generate(rows: int, notice_hash: str, rng: random.Random) -> Any:
+    """Receipts of the last year, in random order of time, as dict rows."""
+    now = datetime.now(UTC)
+    token = "eyJyIjoiYmVuY2gi" + "x" * 200 + ".bench.signature"
+    for _ in range(rows):
+        created = now - timedelta(seconds=rng.randrange(365 * 86400))
+        yield {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "site": "default",
+            "subject": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "action": "grant",
+            "method": rng.choice(["accept_all", "reject_all", "custom"]),
+            "layer": "first",
+            "choices": {
+                "session": True,
+                "persistent": rng.random() < 0.6,
+                "third_party": rng.random() < 0.3,
+            },
+            "policy_version": "2026-01",
+            "notice_hash": notice_hash,
+            "language": "en",
+            "jurisdiction": "EU",
+            "gpc": rng.random() < 0.05,
+            "created_at": created,
+            "expires_at": created + timedelta(days=365),
+            "origin": "https://shop.example",
+            "user_agent": rng.choice(["Firefox 128", "Chrome 126", "Safari 17"]),
+            "ip_prefix": f"198.51.{rng.randrange(256)}.0/24",
+            "token": token,
+        }
+
+
+def load(url: str, rows: int) -> list[str]:
+    """Fill the database; returns a sample of receipt ids."""
+    app = make_app(url)
+    rng = random.Random(12)
+    sample: list[str] = []
+    with app.app_context():
+        db.create_all()
+        site = all_sites()["default"]
+        notice = site.notices["en"]
+        db.session.add(
+            Notice(
+                hash=notice["notice"],
+                site="default",
+                language="en",
+                policy_version=site.policy_version,
+                content=notice,
+            )
+        )
+        db.session.commit()
+        pg = url.startswith("postgresql")
+        batch: list[dict[str, Any]] = []
+        raw = db.engine.raw_connection() if pg else None
+        for row in generate(rows, notice["notice"], rng):
+            if len(sample) < 500 and rng.random() < 0.01:
+                sample.append(row["id"])
+            batch.append(row)
+            if len(batch) >= BATCH:
+                _flush(raw, batch)
+        if batch:
+            _flush(raw, batch)
+        if raw is not None:
+            raw.commit()
+            raw.close()
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+    return sample
+
+
+def _flush(raw: Any, batch: list[dict[str, Any]]) -> None:
+    if raw is None:
+        db.session.execute(insert(Receipt), batch)
+        db.session.commit()
+    else:
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY receipts ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for r in batch:
+                    copy.write_row(
+                        [
+                            json.dumps(r[c]) if c == "choices" else r[c]
+                            for c in COLUMNS
+                        ]
+                    )
+    batch.clear()
+
+
+def receipts_bytes(url: str) -> int:
+    """The receipts table's size, compacted first (its indexes apart)."""
+    app = make_app(url)
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM FULL receipts"
+                )
+                return int(
+                    conn.exec_driver_sql(
+                        "SELECT pg_relation_size('receipts')"
+                    ).scalar_one()
+                )
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM")
+            return int(
+                conn.exec_driver_sql(
+                    "SELECT sum(pgsize) FROM dbstat WHERE name = 'receipts'"
+                ).scalar_one()
+            )
+
+
+def log_bytes(url: str) -> int:
+    """The log's own tables and the unsealed-receipts index (compacted)."""
+    app = make_app(url)
+    with app.app_context(), db.engine.connect() as conn:
+        if url.startswith("postgresql"):
+            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in LOG_TABLES:
+                auto.exec_driver_sql(f"VACUUM FULL {table}")
+            names = ", ".join(f"pg_total_relation_size('{t}')" for t in LOG_TABLES)
+            total = conn.exec_driver_sql(f"SELECT {names.replace(', ', ' + ')}")
+            return int(total.scalar_one())
+        quoted = ", ".join(f"'{t}'" for t in LOG_TABLES)
+        like = " OR ".join(f"name LIKE '%{t}%'" for t in LOG_TABLES)
+        return int(
+            conn.exec_driver_sql(
+                f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({quoted}) OR {like}"
+            ).scalar_one()
+        )
+
+
+def seal_only(url: str) -> None:
+    """Child process: seal everything, print time and peak RSS as JSON."""
+    from consent_server.log_seal import seal
+
+    app = make_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        result = seal()
+        seconds = time.perf_counter() - started
+    assert result is not None
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "peak_rss_mb": usage.ru_maxrss / 1024,
+                "leaves": result.tree_size,
+            }
+        )
+    )
+
+
+def proofs(url: str, sample: list[str]) -> dict[str, float]:
+    from consent_server.log_proofs import receipt_proof
+
+    app = make_app(url, bounded=True)  # as the endpoint runs
+    times = []
+    with app.app_context():
+        receipt_proof(sample[0])  # connection pool warm
+        for receipt_id in sample:
+            started = time.perf_counter()
+            proof = receipt_proof(receipt_id)
+            times.append((time.perf_counter() - started) * 1000)
+            assert proof["receipt_id"] == receipt_id
+    times.sort()
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(len(times) * 0.95)],
+        "max_ms": times[-1],
+    }
+
+
+def run(url: str, rows: int) -> dict[str, Any]:
+    reset(url)
+    started = time.perf_counter()
+    sample = load(url, rows)
+    loaded = time.perf_counter() - started
+    before = receipts_bytes(url)
+    child = subprocess.run(
+        [sys.executable, __file__, "--seal-only", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    sealed = json.loads(child.stdout.strip().splitlines()[-1])
+    proof = proofs(url, sample)
+    column = receipts_bytes(url) - before
+    log = log_bytes(url)
+    return {
+        "rows": rows,
+        "load_s": round(loaded, 1),
+        "seal_s": round(sealed["seconds"], 1),
+        "seal_cpu_s": round(sealed["cpu_seconds"], 1),
+        "seal_peak_rss_mb": round(sealed["peak_rss_mb"], 1),
+        "proof": {k: round(v, 2) for k, v in proof.items()},
+        "bytes_per_receipt": round((log + column) / rows, 1),
+        "of_which_log_tables": round(log / rows, 1),
+        "of_which_log_index_column": round(column / rows, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--db", choices=["postgresql", "sqlite", "both"], default="both"
+    )
+    parser.add_argument("--seal-only", metavar="URL")
+    args = parser.parse_args()
+    if args.seal_only:
+        seal_only(args.seal_only)
+        return
+    urls = {"postgresql": PG_URL, "sqlite": f"sqlite:///{SQLITE_PATH}"}
+    chosen = list(urls) if args.db == "both" else [args.db]
+    for name in chosen:
+        print(name, json.dumps(run(urls[name], args.rows)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""What an erasure does to the transparency log: salts go, proofs stay.
+
+Before the erasure clears a sealed receipt's personal fields, the salted hashes
+its leaf published are kept (``ErasedLeaf``) and its salt is overwritten, so the
+leaf can still be rebuilt and proved, and never again matched to the person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from .extensions import db
+from .log_leaves import personal_hashes
+from .log_seal import lock_log
+from .log_tiles import erase_salts, find_leaf, read_salt
+from .models import ErasedLeaf, Receipt
+
+
+def sealed_hashes(where: Any) -> dict[int, dict[str, str]]:
+    """Lock the log and read the salted hashes of the sealed receipts ``where``
+    selects, by log index (in the erasure's transaction, before it changes them)."""
+    conn = db.session.connection()
+    lock_log(conn)  # a seal must not append these between now and the commit
+    found: dict[int, dict[str, str]] = {}
+    for row in conn.execute(select(Receipt.__table__).where(where)):
+        index = find_leaf(conn, row.id, row.created_at)
+        salt = None if index is None else read_salt(conn, index)
+        if index is not None and salt is not None:
+            found[index] = personal_hashes(row, salt)
+    return found
+
+
+def forget_salts(hashes: dict[int, dict[str, str]], erasure_id: int) -> None:
+    """Keep the hashes for ``consent log verify`` and delete the salts."""
+    for index, salted in hashes.items():
+        db.session.add(
+            ErasedLeaf(log_index=index, erasure_id=erasure_id, salted=salted)
+        )
+    erase_salts(db.session.connection(), hashes)

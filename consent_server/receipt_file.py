@@ -18,6 +18,8 @@ from .config import secret_keys
 from .errors import NotFound
 from .extensions import db
 from .iso_records import receipt_document
+from .log_leaves import timestamp
+from .log_proofs import NotSealed, receipt_proof
 from .models import Notice, Receipt
 from .receipt_jws import receipt_payload
 from .signing import TokenClaims, TokenInvalid, read_token
@@ -69,17 +71,24 @@ def receipt_for_subject(receipt_id: str, token: str) -> Receipt:
     return receipt
 
 
-def receipt_file(
-    receipt: Receipt, base_url: str, proof: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """The file of one receipt; ``proof`` is its inclusion proof once sealed."""
+def _proof(receipt: Receipt) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The inclusion proof in the latest signed head, and that head; None, None
+    before a seal covers the receipt."""
+    try:
+        proof = receipt_proof(receipt.id)
+    except NotSealed:
+        return None, None
+    head = dict(proof.pop("head"))
+    # As the head's JWS spells it: one spelling per instant.
+    head["timestamp"] = timestamp(head["timestamp"])
+    return proof, head
+
+
+def receipt_file(receipt: Receipt, base_url: str) -> dict[str, Any]:
+    """The file of one receipt."""
     notice = db.session.get(Notice, receipt.notice_hash)
     base_url = base_url.rstrip("/")
-    inclusion = None
-    head = None
-    if proof is not None:
-        inclusion = {k: v for k, v in proof.items() if k != "head"}
-        head = proof["head"]
+    inclusion, head = _proof(receipt)
     return {
         "format": FILE_FORMAT,
         "made_at": datetime.now(UTC).isoformat(),

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from pyld import jsonld
 
 from tests.api.admin_fixtures import at, ui_sign_in
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, other_app
 from tests.api.site_files import shop_site, write_sites
 
 DPV = "https://w3id.org/dpv#"
@@ -293,7 +293,7 @@ def test_outside_the_gdpr_the_plain_profiles_apply(
 
 
 def test_services_inside_a_category_have_a_status_each(
-    tmp_path: Path, app_config: dict[str, Any], tokens: dict[str, str]
+    tmp_path: Path, app: Flask, app_config: dict[str, Any]
 ) -> None:
     # The profiles require the controller's postal address.
     site = shop_site(
@@ -319,16 +319,15 @@ def test_services_inside_a_category_have_a_status_each(
             "texts": {"en": {"purpose": "Heatmaps."}},
         },
     ]
-    app_config["CONSENT_SITES_FILE"] = str(
-        write_sites(tmp_path / "sites.toml", {"shop": site})
-    )
-    from consent_server import create_app
-    from consent_server.extensions import db
+    path = write_sites(tmp_path / "sites.toml", {"shop": site})
+    with other_app(app_config, path) as shop:
+        _check_services(shop)
+
+
+def _check_services(shop: Flask) -> None:
     from consent_server.staff import create_token
 
-    shop = create_app(app_config)
     with shop.app_context():
-        db.create_all()
         _, token = create_token("carol", "auditor")
     client = shop.test_client()
     notice = client.get("/v1/sites/shop/notice?lang=en").json
@@ -359,9 +358,6 @@ def test_services_inside_a_category_have_a_status_each(
     assert value(cookie, DCT + "identifier") == "^_ga"
     # The receipt's JWS travels with its record.
     assert value(record, "https://w3id.org/security#jws") == recorded["jws"]
-    with shop.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 # --- a subject's history and the export ------------------------------------------

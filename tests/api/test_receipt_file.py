@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from consent_server.config import secret_keys
 from consent_server.extensions import db
 from consent_server.models import AuditEntry
 from consent_server.signing import sign_token
-from tests.api.helpers import Record, assert_problem
+from tests.api.helpers import Record, assert_problem, other_app
 from tests.api.site_files import SHOP_ORIGIN, shop_site, write_sites
 
 JSON_LD_RECORD = "dpv:ConsentRecord"
@@ -132,15 +133,13 @@ def test_a_visitors_download_is_not_audited(
 
 
 @pytest.fixture
-def shop_client(app_config: dict[str, Any], tmp_path: Path) -> FlaskClient:
-    from consent_server import create_app
-
+def shop_client(
+    app: Flask, app_config: dict[str, Any], tmp_path: Path
+) -> Iterator[FlaskClient]:
+    """A client of an app whose site file has a site with an allowed origin."""
     path = write_sites(tmp_path / "shop.toml", {"shop": shop_site()})
-    app_config["CONSENT_SITES_FILE"] = str(path)
-    shop = create_app(app_config)
-    with shop.app_context():
-        db.create_all()
-    return shop.test_client()
+    with other_app(app_config, path) as shop:
+        yield shop.test_client()
 
 
 def test_the_banner_may_fetch_the_file_from_a_sites_page(

@@ -77,6 +77,7 @@ from benchmarks.fault_rig import (  # noqa: E402
     decision,
     gunicorn,
 )
+from consent_server.signing_keys import new_key_entry  # noqa: E402
 from tests.support import scratch_database, server_url  # noqa: E402
 
 PROBES = ("banner.js", "notice", "verify", "healthz")
@@ -226,6 +227,7 @@ def run(args: argparse.Namespace, bench: Bench, redis: RedisServer) -> None:
     env = {
         "CONSENT_DATABASE_URL": bench.db_url,
         "CONSENT_SECRET_KEYS": secrets.token_urlsafe(32),
+        "CONSENT_SIGNING_KEYS": new_key_entry("bench"),
         "CONSENT_ENV": "production",
         "CONSENT_RATELIMIT_STORAGE_URL": redis.url,
         "CONSENT_RATELIMIT_RECORD": "1000000 per minute",

@@ -22,7 +22,7 @@ import logging
 import os
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ class SigningKey:
     """One private Ed25519 key and its ``kid``."""
 
     kid: str
-    jwk: OKPKey
+    jwk: OKPKey = field(repr=False)  # never in logs or tracebacks
 
     @classmethod
     def from_seed(cls, kid: str, seed: bytes) -> SigningKey:

@@ -37,4 +37,7 @@ class JWKSView(MethodView):
         response.mimetype = "application/jwk-set+json"
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS
+        # Public keys for anyone: a visitor's page may check a receipt in the
+        # browser, from any origin (a simple GET, never with credentials).
+        response.headers["Access-Control-Allow-Origin"] = "*"
         return response

@@ -40,10 +40,12 @@ def test_the_jwks_lists_the_public_keys_newest_first(client: FlaskClient) -> Non
     assert len(jwt.PyJWKSet.from_dict(rv.json).keys) == 2
 
 
-def test_the_jwks_is_cacheable(client: FlaskClient) -> None:
-    rv = client.get("/.well-known/jwks.json")
+def test_the_jwks_is_cacheable_and_readable_from_any_page(client: FlaskClient) -> None:
+    rv = client.get("/.well-known/jwks.json", headers={"Origin": "https://a.example"})
     assert "public" in rv.headers["Cache-Control"]
     assert "max-age=3600" in rv.headers["Cache-Control"]
+    assert rv.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in rv.headers
 
 
 def test_retired_keys_stay_published(app_config: dict[str, Any]) -> None:

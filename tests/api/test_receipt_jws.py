@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from consent_server import create_app
+from consent_server import create_app, receipts
 from consent_server.extensions import db
 from consent_server.models import Receipt
 from consent_server.signing_keys import new_key_entry
@@ -274,3 +274,24 @@ def test_a_key_dropped_from_the_jwks_no_longer_verifies(
     with forgotten.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_link_that_keeps_changing_is_a_409_and_stores_nothing(
+    app: Flask,
+    client: FlaskClient,
+    record: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As if other decisions about the subject were stored between each read of
+    its newest receipt and the insert: never a receipt signed with a wrong link."""
+    first = record(choices=NONE).json
+    record(choices=ALL, token=first["token"])  # first's token is now not the newest
+    monkeypatch.setattr(
+        receipts, "_newest_link", lambda decision: ("gone-meanwhile", "update")
+    )
+    rv = record(choices=NONE, token=first["token"])
+    assert rv.status_code == 409
+    assert rv.mimetype == "application/problem+json"
+    assert rv.json["type"].endswith("concurrent-decisions")
+    with app.app_context():
+        assert db.session.query(Receipt).count() == 2

@@ -20,7 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from consent_server import create_app
 from consent_server.extensions import db
 
-from ..conftest import TEST_KEYS
+from ..conftest import TEST_KEYS, TEST_SIGNING_KEYS
 from ..support import CHROMIUM, CHROMIUM_FLAGS
 
 PAGES_DIR = Path(__file__).parent / "pages"
@@ -79,6 +79,7 @@ def live_config(tmp_path: Path) -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}",
         "CONSENT_SECRET_KEYS": list(TEST_KEYS),
+        "CONSENT_SIGNING_KEYS": list(TEST_SIGNING_KEYS),
         "CONSENT_RATELIMIT_ENABLED": False,
     }
 

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from consent_server.extensions import db
 from consent_server.models import Receipt
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, TEST_SIGNING_KEYS
 from tests.faults.helpers import decision, writes_locked
 
 pytestmark = pytest.mark.postgres
@@ -89,6 +89,7 @@ def server(app: Flask, pg_url: str, tmp_path: Path) -> Iterator[Server]:
         **os.environ,
         "CONSENT_DATABASE_URL": pg_url,
         "CONSENT_SECRET_KEYS": ",".join(TEST_KEYS),
+        "CONSENT_SIGNING_KEYS": ",".join(TEST_SIGNING_KEYS),
         "CONSENT_RATELIMIT_ENABLED": "false",
         "CONSENT_DB_TIMEOUT": str(DB_TIMEOUT),
     }

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_RATELIMIT_VERIFY": "300 per minute",
     "CONSENT_RATELIMIT_STAFF_AUTH": "10 per minute",
     "CONSENT_AUDIT_RETENTION_DAYS": None,
+    # Seconds between automatic seals of the transparency log (0: off; then run
+    # ``consent log seal`` from cron). Off in tests unless a test sets it.
+    "CONSENT_LOG_SEAL_INTERVAL": 60,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
@@ -77,6 +80,7 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "CONSENT_RATELIMIT_ENABLED": ("CONSENT_RATELIMIT_ENABLED", _flag),
     "CONSENT_RATELIMIT_FAIL_OPEN": ("CONSENT_RATELIMIT_FAIL_OPEN", _flag),
     "CONSENT_DB_TIMEOUT": ("CONSENT_DB_TIMEOUT", float),
+    "CONSENT_LOG_SEAL_INTERVAL": ("CONSENT_LOG_SEAL_INTERVAL", float),
 }
 
 

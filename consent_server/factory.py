@@ -20,6 +20,7 @@ from .database import checked_timeout, engine_options, replace_closed_connection
 from .extensions import api as smorest_api
 from .extensions import db, limiter, migrate
 from .limiter import storage_options
+from .log_sealer import register_log_sealer
 from .signing import parse_secret_keys
 from .signing_keys import SigningKeyError, configure_signing_keys
 from .sites import build_sites
@@ -46,6 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
+    register_log_sealer(app, dict(overrides or {}))
     return app
 
 

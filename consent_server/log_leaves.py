@@ -48,6 +48,7 @@ PERSONAL_FIELDS = (
     "ip_prefix",
     "idempotency_hash",
     "token",
+    "jws",
 )
 
 RECEIPT_KIND = "receipt"

@@ -46,12 +46,12 @@ def cors_resources(
         origins = site.config["allowed_origins"]
         if origins:
             resources[rf"^/v1/sites/{re.escape(site.id)}/.*"] = {"origins": origins}
-    # A visitor's receipt file is fetched by the banner on any site's pages.
+    # A visitor's receipt file and proof are fetched by the banner on sites' pages.
     every_origin = sorted(
         {o for s in sites.values() for o in s.config["allowed_origins"]}
     )
     if every_origin:
-        resources[r"^/v1/receipts/[^/]+/file$"] = {"origins": every_origin}
+        resources[r"^/v1/receipts/[^/]+/(file|proof)$"] = {"origins": every_origin}
     return resources
 
 

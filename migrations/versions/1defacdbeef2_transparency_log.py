@@ -5,7 +5,7 @@ Nothing in the receipts table changes: existing receipts are not in the log yet,
 and the first `consent log seal` appends them. Erasures get their log index.
 
 Revision ID: 1defacdbeef2
-Revises: c5f0d21c55dd
+Revises: 9b1f4e2a7c30
 Create Date: 2026-12-03 07:52:21.451588
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1defacdbeef2'
-down_revision = 'c5f0d21c55dd'
+down_revision = '9b1f4e2a7c30'
 branch_labels = None
 depends_on = None
 

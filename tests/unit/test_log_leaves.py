@@ -43,6 +43,7 @@ def test_personal_hashes_are_the_documented_salted_sha256() -> None:
         ip_prefix="198.51.100.0/24",
         idempotency_hash=None,
         token="t.o.k",
+        jws=None,
     )
     hashes = log_leaves.personal_hashes(row, salt)
     assert set(hashes) == set(log_leaves.PERSONAL_FIELDS)

@@ -1,0 +1,83 @@
+"""Automatic sealing: a thread per app process seals the log every interval.
+
+Sealing stays off the write path (a decision never waits for the log): each
+process that serves requests starts one daemon thread at its first request
+(after gunicorn forked it), which every ``CONSENT_LOG_SEAL_INTERVAL`` seconds
+seals what was recorded since. The log lock lets one process seal at a time;
+the others skip that round without waiting (PostgreSQL's advisory lock; on
+SQLite after the busy timeout). A scheduler thread needs no cron entry and goes
+wherever the app runs; with the interval at 0, run ``consent log seal`` from
+cron instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+from typing import Any
+
+from flask import Flask
+
+from .config import ConfigError
+from .log_seal import has_unsealed, seal
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "consent_log_sealer"
+
+
+def register_log_sealer(app: Flask, overrides: dict[str, Any]) -> None:
+    """Start the sealing thread at the first request, if sealing is on."""
+    interval = app.config["CONSENT_LOG_SEAL_INTERVAL"]
+    if not isinstance(interval, int | float) or interval < 0:
+        raise ConfigError("CONSENT_LOG_SEAL_INTERVAL must be 0 (off) or seconds")
+    if app.testing and "CONSENT_LOG_SEAL_INTERVAL" not in overrides:
+        return  # tests seal when they mean to
+    if not interval:
+        return
+    app.before_request(lambda: _ensure_started(app, float(interval)))
+
+
+def _ensure_started(app: Flask, interval: float) -> None:
+    """One sealing thread in this process (a forked worker starts its own)."""
+    running = app.extensions.get(EXTENSION)
+    if running is not None and running[0] == os.getpid():
+        return
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_run, args=(app, interval, stop), name="consent-log-sealer", daemon=True
+    )
+    app.extensions[EXTENSION] = (os.getpid(), thread, stop)
+    thread.start()
+
+
+def _run(app: Flask, interval: float, stop: threading.Event) -> None:
+    # Workers started together should not all try at the same moment.
+    while not stop.wait(interval * random.uniform(0.8, 1.0)):
+        seal_round(app)
+
+
+def seal_round(app: Flask) -> None:
+    """One automatic seal: skipped when there is nothing new or another seals."""
+    try:
+        with app.app_context():
+            if has_unsealed():
+                result = seal(wait=False)
+                if result is not None and result.head is not None:
+                    log.info(
+                        "log sealed: %d new leaves, tree size %d",
+                        result.appended,
+                        result.tree_size,
+                    )
+    except Exception:  # the next round tries again; a request never sees this
+        log.exception("automatic log seal failed")
+
+
+def stop_log_sealer(app: Flask) -> None:
+    """Stop this process's sealing thread (tests)."""
+    running = app.extensions.pop(EXTENSION, None)
+    if running is not None:
+        running[2].set()
+        running[1].join(timeout=10)

@@ -46,6 +46,12 @@ def cors_resources(
         origins = site.config["allowed_origins"]
         if origins:
             resources[rf"^/v1/sites/{re.escape(site.id)}/.*"] = {"origins": origins}
+    # A visitor's receipt file and proof are fetched by the banner on sites' pages.
+    every_origin = sorted(
+        {o for s in sites.values() for o in s.config["allowed_origins"]}
+    )
+    if every_origin:
+        resources[r"^/v1/receipts/[^/]+/(file|proof)$"] = {"origins": every_origin}
     return resources
 
 
@@ -54,8 +60,8 @@ def register_security(app: Flask, sites: dict[str, Site]) -> None:
         app,
         resources=cors_resources(sites),
         methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "Idempotency-Key"],
-        expose_headers=["ETag"],
+        allow_headers=["Content-Type", "Idempotency-Key", "X-Consent-Token"],
+        expose_headers=["ETag", "Content-Disposition"],
         supports_credentials=False,
         max_age=86400,
     )

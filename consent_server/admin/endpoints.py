@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, jsonify, request
 from flask.views import MethodView
 
 from .. import audit
@@ -12,6 +12,8 @@ from ..blueprint import Blueprint
 from ..erasure import erase_subject, subject_history
 from ..errors import Conflict, NotFound, ValidationFailed, require_json
 from ..extensions import db
+from ..iso27560 import MEDIA_TYPE as JSON_LD
+from ..iso_records import ISO_FORMAT, receipt_document
 from ..models import AuditEntry, Receipt, StaffToken
 from ..staff import (
     TokenError,
@@ -35,9 +37,11 @@ from .request_schemas import (
     ExportArgsSchema,
     PageArgsSchema,
     ReceiptSearchArgsSchema,
+    RecordFormatArgsSchema,
     StaffTokenCreateSchema,
     StatsArgsSchema,
     SubjectArgsSchema,
+    SubjectHistoryArgsSchema,
     is_subject,
     stats_range,
 )
@@ -69,6 +73,28 @@ def staff_doc(func: Any) -> Any:
     func = blp.alt_response(401, response="UNAUTHORIZED")(func)
     func = blp.alt_response(403, response="FORBIDDEN")(func)
     return blp.doc(security=SECURITY)(func)
+
+
+# The other answer of ``?format=iso27560``, next to the JSON one, in the document.
+_ISO_RESPONSE = {
+    200: {
+        "content": {
+            JSON_LD: {
+                "schema": {
+                    "type": "object",
+                    "description": "An ISO/IEC TS 27560 consent receipt (W3C DPV "
+                    "profile `receipt-eu-gdpr`) holding the consent records",
+                }
+            }
+        }
+    }
+}
+
+
+def _json_ld(document: dict[str, Any]) -> Response:
+    response = jsonify(document)
+    response.mimetype = JSON_LD
+    return response
 
 
 def _checked_subject(subject: str) -> str:
@@ -121,11 +147,19 @@ class ExportView(MethodView):
 @blp.route("/receipts/<receipt_id>")
 class ReceiptView(MethodView):
     @staff_doc
+    @blp.arguments(RecordFormatArgsSchema, location="query")
     @blp.response(200, ReceiptDetailSchema)
-    def get(self, receipt_id: str) -> dict[str, Any]:
-        """One receipt, its JWS, its verification, and the notice the visitor saw."""
+    @blp.doc(responses=_ISO_RESPONSE)
+    def get(self, args: dict[str, Any], receipt_id: str) -> Any:
+        """One receipt, its JWS, its verification, and the notice the visitor saw.
+
+        With `format=iso27560` the receipt as an ISO/IEC TS 27560 consent receipt
+        (JSON-LD, W3C DPV) instead.
+        """
         require_role("auditor", "read receipts")
         receipt = get_receipt(receipt_id)
+        if args["format"] == ISO_FORMAT:
+            return _json_ld(receipt_document([receipt], request.url_root))
         return {
             "receipt": receipt,
             "jws": receipt.jws,
@@ -146,12 +180,20 @@ _SUBJECT_PARAM = {
 @blp.route("/subjects/<subject>", parameters=[_SUBJECT_PARAM])
 class SubjectView(MethodView):
     @staff_doc
-    @blp.arguments(SubjectArgsSchema, location="query")
+    @blp.arguments(SubjectHistoryArgsSchema, location="query")
     @blp.response(200, SubjectHistorySchema)
-    def get(self, args: dict[str, Any], subject: str) -> dict[str, Any]:
-        """A subject's full history as portable JSON (GDPR access and portability)."""
+    @blp.doc(responses=_ISO_RESPONSE)
+    def get(self, args: dict[str, Any], subject: str) -> Any:
+        """A subject's full history as portable JSON (GDPR access and portability).
+
+        With `format=iso27560` one ISO/IEC TS 27560 consent receipt (JSON-LD, W3C
+        DPV) holding a consent record per receipt, oldest first.
+        """
         require_role("auditor", "read subject histories")
-        return subject_history(_checked_subject(subject), args.get("site"))
+        history = subject_history(_checked_subject(subject), args.get("site"))
+        if args["format"] == ISO_FORMAT:
+            return _json_ld(receipt_document(history["receipts"], request.url_root))
+        return history
 
     @staff_doc
     @blp.arguments(SubjectArgsSchema, location="query")

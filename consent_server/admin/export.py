@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
 from sqlalchemy import select
 
 from ..extensions import db
+from ..iso_records import ISO_FORMAT, record_lines
 from ..models import Receipt
 from .receipt_search import checked_filters, receipt_filter
 
@@ -48,6 +49,7 @@ CSV_FIELDS = (
     "denied",
     *FIELDS[_CHOICES_AT + 1 :],
 )
+_EXTENSIONS = {ISO_FORMAT: "iso27560.jsonl"}
 # Spreadsheets run cells that start with these as formulas (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -133,11 +135,17 @@ def export_response(args: dict[str, Any]) -> Response:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     if fmt == "csv":
         body, mimetype = csv_lines(args), "text/csv"
+    elif fmt == ISO_FORMAT:
+        stmt = receipt_filter(select(Receipt), args).order_by(
+            Receipt.created_at.desc(), Receipt.id.desc()
+        )
+        body = record_lines(stmt, request.url_root)
+        mimetype = "application/x-ndjson"
     else:
         body, mimetype = jsonl_lines(args), "application/x-ndjson"
     response = Response(stream_with_context(body), mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="receipts-{stamp}.{fmt}"'
+        f'attachment; filename="receipts-{stamp}.{_EXTENSIONS.get(fmt, fmt)}"'
     )
     response.headers["Cache-Control"] = "no-store"
     return response

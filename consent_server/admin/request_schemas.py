@@ -14,7 +14,9 @@ from ..vocabulary import ACTIONS, CATEGORY_ID_RE, METHODS, SITE_ID_RE, SUBJECT_R
 from .cursor import DEFAULT_LIMIT, MAX_LIMIT
 
 MAX_STATS_DAYS = 3660
-EXPORT_FORMATS = ("csv", "jsonl")
+EXPORT_FORMATS = ("csv", "jsonl", "iso27560")
+# A receipt or a history as the API's JSON, or as ISO/IEC TS 27560 JSON-LD.
+RECORD_FORMATS = ("json", "iso27560")
 
 
 class Instant(fields.Field[datetime]):
@@ -96,12 +98,32 @@ class ReceiptSearchArgsSchema(ReceiptFilterArgsSchema):
 
 class ExportArgsSchema(ReceiptFilterArgsSchema):
     format = fields.String(
-        load_default="jsonl", validate=validate.OneOf(EXPORT_FORMATS)
+        load_default="jsonl",
+        validate=validate.OneOf(EXPORT_FORMATS),
+        metadata={
+            "description": "`iso27560`: JSON Lines of ISO/IEC TS 27560 consent "
+            "records (JSON-LD, W3C DPV)"
+        },
+    )
+
+
+class RecordFormatArgsSchema(Schema):
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(RECORD_FORMATS),
+        metadata={
+            "description": "`iso27560`: an ISO/IEC TS 27560 consent receipt "
+            "(JSON-LD, W3C DPV, `application/ld+json`)"
+        },
     )
 
 
 class SubjectArgsSchema(Schema):
     site = fields.String(validate=FullMatch(SITE_ID_RE, error="Not a site id."))
+
+
+class SubjectHistoryArgsSchema(SubjectArgsSchema, RecordFormatArgsSchema):
+    pass
 
 
 class StatsArgsSchema(Schema):

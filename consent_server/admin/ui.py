@@ -26,8 +26,8 @@ UI_CSP = (
 
 def register_ui(app: Flask) -> None:
     """Give staff their own session cookie and mount the UI under /admin/."""
-    # Importing the two modules puts their hooks and views on ``bp``.
-    from . import ui_pages  # noqa: F401
+    # Importing the page modules puts their hooks and views on ``bp``.
+    from . import ui_pages, ui_records  # noqa: F401
     from .ui_session import StaffSessionInterface
 
     app.session_interface = StaffSessionInterface()

@@ -20,6 +20,7 @@ from ..vocabulary import ACTIONS, METHODS
 from .auth import require_role
 from .chart import opt_in_chart
 from .export import export_response
+from .log_checks import latest_head, log_place
 from .receipt_search import (
     checked_site,
     get_receipt,
@@ -115,12 +116,13 @@ def receipts() -> Response:
 
 @bp.route("/receipts/<receipt_id>")
 def receipt(receipt_id: str) -> Response:
-    """One receipt, its verification and the notice the visitor saw."""
+    """One receipt, its verification, its place in the log, the notice seen."""
     found = get_receipt(receipt_id)
     return render(
         "admin/receipt.html",
         receipt=found,
         verification=verify_receipt(found),
+        log=log_place(found),
         notice=notice_content(found.notice_hash),
     )
 
@@ -228,6 +230,7 @@ def stats() -> Response:
         data=data,
         chart=chart,
         sites=sorted(all_sites()),
+        head=latest_head(),
     )
 
 

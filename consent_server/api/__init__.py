@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from ..extensions import api
-from . import banner, consents, health, jwks, log, receipts, sites
+from . import banner, consents, health, jwks, log, receipt_files, receipts, sites
 
 
 def register_api() -> None:
     """Register every public blueprint on the bound ``api``."""
-    for module in (sites, banner, consents, receipts, health, jwks, log):
+    for module in (
+        sites,
+        banner,
+        consents,
+        receipts,
+        receipt_files,
+        health,
+        jwks,
+        log,
+    ):
         api.register_blueprint(module.blp)

@@ -1,0 +1,176 @@
+"""examples/verify_receipt.py checks a real receipt file from the API offline, with
+the JWKS only, and refuses every tampered copy (issue #12)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from flask import Flask
+from flask.testing import FlaskClient
+
+from consent_server.log_seal import seal
+from tests.api.helpers import Record
+
+SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "verify_receipt.py"
+
+
+def run_script(tmp_path: Path, file: dict[str, Any], jwks: dict[str, Any]) -> Any:
+    """Run the example as a reader would: two files, a fresh interpreter."""
+    file_path, jwks_path = tmp_path / "receipt.json", tmp_path / "jwks.json"
+    file_path.write_text(json.dumps(file), encoding="utf-8")
+    jwks_path.write_text(json.dumps(jwks), encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), str(file_path), str(jwks_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _seal(app: Flask) -> None:
+    with app.app_context():
+        seal()
+
+
+@pytest.fixture
+def sealed_file(
+    app: Flask, client: FlaskClient, record: Record
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The file of the 3rd of 6 receipts, proved against a head of 9 leaves."""
+    recorded = [record().json for _ in range(6)]
+    _seal(app)
+    recorded += [record().json for _ in range(3)]
+    _seal(app)  # a larger tree: the proof climbs past the first head
+    mine = recorded[2]
+    rv = client.get(
+        f"/v1/receipts/{mine['receipt']['id']}/file",
+        headers={"X-Consent-Token": mine["token"]},
+    )
+    assert rv.status_code == 200
+    jwks = client.get("/.well-known/jwks.json").json
+    return rv.json, jwks
+
+
+def test_a_sealed_receipt_file_verifies_offline(
+    tmp_path: Path, sealed_file: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    file, jwks = sealed_file
+    assert file["proof"]["leaf_index"] == 2
+    assert file["head"]["tree_size"] == 9
+    assert len(file["proof"]["inclusion_path"]) == 4
+    result = run_script(tmp_path, file, jwks)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "VALID"
+
+
+def test_an_unsealed_receipt_file_checks_its_signature_and_notice(
+    tmp_path: Path, client: FlaskClient, record: Record
+) -> None:
+    recorded = record().json
+    file = client.get(
+        f"/v1/receipts/{recorded['receipt']['id']}/file",
+        headers={"X-Consent-Token": recorded["token"]},
+    ).json
+    assert file["proof"] is None and file["head"] is None
+    result = run_script(tmp_path, file, client.get("/.well-known/jwks.json").json)
+    assert result.returncode == 0, result.stderr
+
+
+def _flip_hex(text: str) -> str:
+    return ("1" if text[0] == "0" else "0") + text[1:]
+
+
+def _other_choice(f: dict[str, Any]) -> None:
+    f["receipt"]["choices"]["third_party"] = not f["receipt"]["choices"]["third_party"]
+
+
+def _other_subject(f: dict[str, Any]) -> None:
+    f["receipt"]["subject"] = "00000000-0000-4000-8000-000000000000"
+
+
+def _other_notice_text(f: dict[str, Any]) -> None:
+    f["notice"]["texts"]["acceptAll"] = "Accept everything forever"
+
+
+def _other_leaf_choice(f: dict[str, Any]) -> None:
+    f["proof"]["leaf"]["choices"]["third_party"] = True
+
+
+def _other_leaf_field(f: dict[str, Any]) -> None:
+    f["proof"]["leaf"]["language"] = "de"
+
+
+def _other_sibling(f: dict[str, Any]) -> None:
+    path = f["proof"]["inclusion_path"]
+    path[1] = _flip_hex(path[1])
+
+
+def _other_index(f: dict[str, Any]) -> None:
+    f["proof"]["leaf_index"] = 3
+
+
+def _short_path(f: dict[str, Any]) -> None:
+    f["proof"]["inclusion_path"].pop()
+
+
+def _other_salt(f: dict[str, Any]) -> None:
+    f["proof"]["salt"] = _flip_hex(f["proof"]["salt"])
+
+
+def _forged_head(f: dict[str, Any]) -> None:
+    head, body, sig = f["head"]["signature"].split(".")
+    f["head"]["signature"] = f"{head}.{body}.{sig[:-2]}AA"
+
+
+def _receipt_jws_as_head(f: dict[str, Any]) -> None:
+    f["head"]["signature"] = f["jws"]
+
+
+TAMPERINGS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "choice": _other_choice,
+    "subject": _other_subject,
+    "notice": _other_notice_text,
+    "leaf-choice": _other_leaf_choice,
+    "leaf-field": _other_leaf_field,
+    "sibling": _other_sibling,
+    "index": _other_index,
+    "short-path": _short_path,
+    "salt": _other_salt,
+    "head-signature": _forged_head,
+    "receipt-jws-as-head": _receipt_jws_as_head,
+}
+
+
+@pytest.mark.parametrize("tamper", list(TAMPERINGS), ids=list(TAMPERINGS))
+def test_a_tampered_file_fails(
+    tmp_path: Path,
+    sealed_file: tuple[dict[str, Any], dict[str, Any]],
+    tamper: str,
+) -> None:
+    file, jwks = copy.deepcopy(sealed_file)
+    TAMPERINGS[tamper](file)
+    result = run_script(tmp_path, file, jwks)
+    assert result.returncode != 0
+    assert "VALID" not in result.stdout
+
+
+def test_a_file_checked_with_another_services_keys_fails(
+    tmp_path: Path, sealed_file: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    file, jwks = copy.deepcopy(sealed_file)
+    stranger = Ed25519PrivateKey.generate().public_key()
+    raw = stranger.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    for key in jwks["keys"]:
+        key["x"] = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    result = run_script(tmp_path, file, jwks)
+    assert result.returncode != 0

@@ -8,6 +8,8 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from consent_server.default_site import DEFAULT_SITE
+
 from .conftest import LiveServer, decide_and_confirm, ran
 
 GATED = "/test-pages/gated.html"
@@ -43,6 +45,8 @@ def test_keyboard_only_walk_through_both_layers(
         cookie_lists.nth(1),
         third_party,
         cookie_lists.nth(2),
+        # The rights section: the controller's contact email.
+        dialog.get_by_role("link", name=DEFAULT_SITE["controller"]["email"]),
         dialog.get_by_role("button", name="Save choices"),
         dialog.get_by_role("button", name="Accept all"),
         dialog.get_by_role("button", name="Reject all"),
@@ -56,7 +60,7 @@ def test_keyboard_only_walk_through_both_layers(
     expect(order[-1]).to_be_focused()
 
     # Space toggles a switch.
-    for _ in range(6):
+    for _ in range(7):
         page.keyboard.press("Shift+Tab")
     expect(persistent).to_be_focused()
     expect(persistent).not_to_be_checked()
@@ -76,7 +80,7 @@ def test_keyboard_only_walk_through_both_layers(
     page.keyboard.press("Tab")
     expect(persistent).to_be_focused()
     page.keyboard.press("Space")
-    for _ in range(4):
+    for _ in range(5):
         page.keyboard.press("Tab")
     save = dialog.get_by_role("button", name="Save choices")
     expect(save).to_be_focused()

@@ -63,14 +63,14 @@ export const table = (head, rows) =>
   h(
     'table',
     {},
-    head.length > 0 &&
+    head &&
       h(
         'thead',
         {},
         h(
           'tr',
           {},
-          head.map((x) => h('th', { scope: 'col', text: x })),
+          head.map((x) => h('th', { text: x })),
         ),
       ),
     h(
@@ -80,7 +80,7 @@ export const table = (head, rows) =>
         h(
           'tr',
           {},
-          r.map((x, i) => h(i ? 'td' : 'th', { scope: i ? null : 'row' }, x || '')),
+          r.map((x, i) => h(i ? 'td' : 'th', {}, x || '')),
         ),
       ),
     ),

@@ -180,7 +180,7 @@ function start(cfg, ready, listeners, impl) {
 
   const openPrefs = () => {
     boot();
-    ui?.openPreferences(choices(), record && { record, json: box.receipt(record.receipt), lang });
+    ui?.openPreferences(choices(), record, record && box.receipt(record.receipt));
   };
 
   // The way back: any [data-consent-open] on the page opens the preferences.
@@ -209,11 +209,9 @@ function start(cfg, ready, listeners, impl) {
         notice,
         gpc && !!notice.gpc_categories?.length,
         cfg.floating_button,
-        {
-          decide: safe(decideNow),
-          prefs: safe(openPrefs),
-          download: safe(download),
-        },
+        safe(decideNow),
+        safe(openPrefs),
+        safe(download),
         origin,
       );
       if (record) ui.showDecided();

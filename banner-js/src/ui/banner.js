@@ -4,11 +4,10 @@
  * focus moved in, trapped and restored.
  * @typedef {import('../types.js').Notice} Notice
  * @typedef {import('../types.js').Texts} Texts
- * @typedef {import('./preferences.js').ReceiptView} ReceiptView
+ * @typedef {import('../types.js').ConsentRecord} ConsentRecord
  * @typedef {import('../types.js').Method} Method
  * @typedef {import('../types.js').Layer} Layer
- * @typedef {{decide: (method: Method, layer: Layer, choices?: Record<string, boolean>) => void,
- *   prefs: () => void, download: () => void}} Actions
+ * @typedef {(method: Method, layer: Layer, choices?: Record<string, boolean>) => void} Decide
  */
 import { adopt, button, focusables, h, link, trapKey } from './dom.js';
 import { renderPreferences } from './preferences.js';
@@ -24,15 +23,19 @@ export class Ui {
    * @param {Notice} notice
    * @param {boolean} gpcLine say that the GPC signal is honoured
    * @param {boolean} floating show the settings button once decided
-   * @param {Actions} actions
+   * @param {Decide} decide
+   * @param {() => void} prefs open the preferences
+   * @param {() => void} download save the receipt file
    * @param {string} origin where the banner script came from: the notice's links are relative to it
    */
-  constructor(t, notice, gpcLine, floating, actions, origin) {
+  constructor(t, notice, gpcLine, floating, decide, prefs, download, origin) {
     this.$t = t;
     this.$notice = notice;
     this.$gpcLine = gpcLine;
     this.$float = floating;
-    this.$act = actions;
+    this.$decide = decide;
+    this.$prefs = prefs;
+    this.$download = download;
     this.$origin = origin;
     // The shadow tree takes its language from the host (HTML: the language of a shadow root's
     // children is its host's).
@@ -74,7 +77,7 @@ export class Ui {
    * the policy and the cookie declaration, and three buttons of equal weight.
    */
   showBanner() {
-    const { $t: t, $act: act, $notice: n } = this;
+    const { $t: t, $decide: decide, $notice: n } = this;
     const links = n.links || {};
     this.$banner?.remove();
     this.$banner = h(
@@ -95,9 +98,9 @@ export class Ui {
       h(
         'div',
         { class: 'k' },
-        button(t.acceptAll, () => act.decide('accept_all', 'first')),
-        button(t.rejectAll, () => act.decide('reject_all', 'first')),
-        button(t.preferences, act.prefs),
+        button(t.acceptAll, () => decide('accept_all', 'first')),
+        button(t.rejectAll, () => decide('reject_all', 'first')),
+        button(t.preferences, this.$prefs),
       ),
     );
     this.$root.append(this.$banner);
@@ -110,7 +113,7 @@ export class Ui {
     this.$banner = null;
     this.$fit();
     if (this.$float && !this.$fab)
-      this.$root.append((this.$fab = button(this.$t.settings, this.$act.prefs, { class: 'f' })));
+      this.$root.append((this.$fab = button(this.$t.settings, this.$prefs, { class: 'f' })));
     if (this.$overlay) this.$closePreferences();
     else if (hadFocus) this.$fab?.focus();
   }
@@ -118,20 +121,23 @@ export class Ui {
   /**
    * Open the preferences dialog.
    * @param {Record<string, boolean>} choices
-   * @param {ReceiptView | null} receipt
+   * @param {ConsentRecord | null} record the decision in force
+   * @param {any} json the server's receipt of it, if kept
    */
-  openPreferences(choices, receipt) {
-    const { $t: t, $act: act } = this;
+  openPreferences(choices, record, json) {
     if (!this.$overlay)
       this.$opener = /** @type {HTMLElement | null} */ (this.$root.activeElement || document.activeElement);
     this.$overlay?.remove();
-    this.$overlay = renderPreferences(t, this.$notice, choices, receipt, {
-      save: (c) => act.decide('custom', 'preferences', c),
-      accept: () => act.decide('accept_all', 'preferences'),
-      reject: () => act.decide('reject_all', 'preferences'),
-      close: () => this.$closePreferences(),
-      download: act.download,
-    });
+    this.$overlay = renderPreferences(
+      this.$t,
+      this.$notice,
+      choices,
+      record,
+      json,
+      (method, c) => this.$decide(method, 'preferences', c),
+      () => this.$closePreferences(),
+      this.$download,
+    );
     const box = /** @type {HTMLElement} */ (this.$overlay.firstChild);
     this.$overlay.addEventListener('keydown', (e) => trapKey(e, box, () => this.$closePreferences()));
     this.$root.append(this.$overlay);

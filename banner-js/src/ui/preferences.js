@@ -9,9 +9,8 @@
  * @typedef {import('../types.js').Category} Category
  * @typedef {import('../types.js').CookieInfo} CookieInfo
  * @typedef {import('../types.js').Texts} Texts
- * @typedef {{record: import('../types.js').ConsentRecord, json: any, lang: string}} ReceiptView
- * @typedef {{save: (choices: Record<string, boolean>) => void, accept: () => void, reject: () => void,
- *   close: () => void, download: () => void}} PrefActions
+ * @typedef {import('../types.js').ConsentRecord} ConsentRecord
+ * @typedef {import('../types.js').Method} Method
  */
 import { items } from '../state.js';
 import { button, dl, h, link, table } from './dom.js';
@@ -122,17 +121,18 @@ function category(t, n, c, choices) {
  * once the server has it.
  * @param {Texts} t
  * @param {Notice} notice
- * @param {ReceiptView} r
+ * @param {ConsentRecord} r
+ * @param {any} json the server's receipt, if kept
  * @param {() => void} download
  */
-const receiptView = (t, notice, { record: r, json, lang }, download) =>
+const receiptView = (t, notice, r, json, download) =>
   h(
     'div',
     { class: 'c' },
     h('h3', { text: t.receiptTitle }),
     dl([
       [t.receiptId, r.receipt],
-      [t.date, new Date(json?.created_at || r.at * 1000).toLocaleString(lang)],
+      [t.date, new Date(json?.created_at || r.at * 1000).toLocaleString(notice.language)],
       [t.policyVersion, r.policy_version],
       [
         t.choices,
@@ -154,10 +154,13 @@ const receiptView = (t, notice, { record: r, json, lang }, download) =>
  * @param {Texts} t
  * @param {Notice} notice
  * @param {Record<string, boolean>} choices switch positions to start from
- * @param {ReceiptView | null} receipt
- * @param {PrefActions} a
+ * @param {ConsentRecord | null} record the decision in force, shown as a receipt
+ * @param {any} json the server's receipt of it, if kept
+ * @param {(method: Method, choices?: Record<string, boolean>) => void} decide
+ * @param {() => void} close
+ * @param {() => void} download save the server's receipt file
  */
-export function renderPreferences(t, notice, choices, receipt, a) {
+export function renderPreferences(t, notice, choices, record, json, decide, close, download) {
   const titleId = `t${++uid}`;
   const kept = notice.kept || {};
   const email = notice.controller?.email;
@@ -173,7 +176,7 @@ export function renderPreferences(t, notice, choices, receipt, a) {
   dialog = h(
     'div',
     { class: 'd', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
-    h('div', { class: 'w' }, h('h2', { id: titleId, text: t.settings }), button(t.close, a.close)),
+    h('div', { class: 'w' }, h('h2', { id: titleId, text: t.settings }), button(t.close, close)),
     h('p', { text: t.description }),
     notice.categories.map((c) => category(t, notice, c, choices)),
     h(
@@ -201,13 +204,13 @@ export function renderPreferences(t, notice, choices, receipt, a) {
         [t.contact, email && h('a', { href: 'mailto:' + email, text: email })],
       ]),
     ),
-    receipt && receiptView(t, notice, receipt, a.download),
+    record && receiptView(t, notice, record, json, download),
     h(
       'div',
       { class: 'k' },
-      button(t.save, () => a.save(picked())),
-      button(t.acceptAll, a.accept),
-      button(t.rejectAll, a.reject),
+      button(t.save, () => decide('custom', picked())),
+      button(t.acceptAll, () => decide('accept_all')),
+      button(t.rejectAll, () => decide('reject_all')),
     ),
   );
   return h('div', { class: 'o' }, dialog);

@@ -21,6 +21,7 @@ from .extensions import api as smorest_api
 from .extensions import db, limiter, migrate
 from .limiter import storage_options
 from .signing import parse_secret_keys
+from .site_checks import check_production_sites
 from .sites import build_sites
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     _configure_secret_keys(app)
     configs = load_sites(app.config["CONSENT_SITES_FILE"])
+    if env == "production":
+        check_production_sites(configs)
     app.extensions["consent_sites"] = build_sites(configs)
     app.extensions["consent_stored_notices"] = set()
     _configure_bounds(app)

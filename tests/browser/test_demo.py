@@ -37,7 +37,13 @@ def test_demo_runs_gated_scripts_only_after_accept_and_updates_live_view(
         "Decided (queued, not yet confirmed by the server):"
     )
     expect(page.locator("#choices li")).to_have_text(
-        ["session: granted", "persistent: granted", "third_party: granted"]
+        [
+            "session: granted",
+            "persistent: granted",
+            "third_party: granted",
+            "analytics: granted",
+            "video: granted",
+        ]
     )
     expect(
         page.frame_locator("iframe[title='Bakery video']").get_by_text(
@@ -58,7 +64,13 @@ def test_demo_reject_keeps_scripts_off(page: Page, live_server: LiveServer) -> N
         page.get_by_role("button", name="Reject all").click()
     expect(page.locator("#choices-note")).to_have_text("Decided:")
     expect(page.locator("#choices li")).to_have_text(
-        ["session: granted", "persistent: denied", "third_party: denied"]
+        [
+            "session: granted",
+            "persistent: denied",
+            "third_party: denied",
+            "analytics: denied",
+            "video: denied",
+        ]
     )
     expect(page.locator("#analytics-status")).to_contain_text("not loaded")
     expect(page.locator("#prefs-status")).to_contain_text("not loaded")

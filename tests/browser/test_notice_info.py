@@ -184,7 +184,7 @@ def test_a_service_on_its_own_is_recorded_at_both_levels_and_gates_its_script(
         "video": False,
     }
     # Gating names a service as well as a category.
-    page.wait_for_function("window.analyticsRan === 1")
+    page.wait_for_function("() => window.analyticsRan === 1")
     assert ran(page, "videoRan") is None and ran(page, "thirdPartyRan") is None
     assert page.evaluate("[consent.has('analytics'), consent.has('video')]") == [
         True,
@@ -196,7 +196,7 @@ def test_a_service_on_its_own_is_recorded_at_both_levels_and_gates_its_script(
     with page.expect_response(lambda r: r.request.method == "POST") as info:
         page.evaluate("consent.update({third_party: true})")
     assert info.value.status == 201
-    page.wait_for_function("window.videoRan === 1 && window.thirdPartyRan === 1")
+    page.wait_for_function("() => window.videoRan === 1 && window.thirdPartyRan === 1")
     assert page.evaluate("window.analyticsRan") == 1  # not run twice
     assert site_receipts()[-1].choices == {
         "session": True,
@@ -245,7 +245,7 @@ def test_preferences_show_services_recipients_kept_and_rights(
     )
     expect(dialog.get_by_role("link", name=EN["providerPolicy"])).to_have_count(2)
     # The banner's own storage is declared under the required category.
-    dialog.get_by_text(EN["cookies"]).first.click()
+    dialog.locator("summary").first.click()
     table = dialog.get_by_role("table").first
     for column in ("cookieName", "kind", "provider", "purpose", "duration", "party"):
         expect(table.get_by_role("columnheader", name=EN[column])).to_be_visible()
@@ -383,7 +383,7 @@ def test_withdrawal_reloads_the_page_and_clears_the_withdrawn_cookies(
 ) -> None:
     page.goto(site.url + SERVICES)
     decide_and_confirm(page, _banner(page).get_by_role("button", name=EN["acceptAll"]))
-    page.wait_for_function("window.videoRan === 1")
+    page.wait_for_function("() => window.videoRan === 1")
     page.context.add_cookies(
         [{"name": n, "value": "1", "url": site.url} for n in ("vid", "_pk_id.1a")]
     )
@@ -395,7 +395,7 @@ def test_withdrawal_reloads_the_page_and_clears_the_withdrawn_cookies(
         dialog.get_by_role("button", name=EN["save"]).click()
     # A new page: the video script that ran before does not run again.
     assert page.evaluate("window.beforeWithdrawal ?? null") is None
-    page.wait_for_function("window.consent.get()?.pending === false")
+    page.wait_for_function("() => window.consent.get()?.pending === false")
     assert ran(page, "videoRan") is None and ran(page, "analyticsRan") == 1
     names = {c["name"] for c in page.context.cookies()}
     assert "vid" not in names and "_pk_id.1a" in names

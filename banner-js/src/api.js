@@ -30,3 +30,21 @@ export async function postConsent(origin, site, body, key) {
     return { status: 0, data: null };
   }
 }
+
+/**
+ * The server's receipt file of receipt `id` (GET /v1/receipts/<id>/file), proving the subject
+ * with its token; null on any failure.
+ * @param {string} origin
+ * @param {string} id
+ * @param {string | undefined} token
+ * @returns {Promise<Blob | null>}
+ */
+export async function receiptFile(origin, id, token) {
+  try {
+    // `id` is a UUID of the banner's or the server's making: nothing to escape.
+    const res = await fetch(`${origin}/v1/receipts/${id}/file`, { headers: { 'X-Consent-Token': token || '' } });
+    return res.ok ? await res.blob() : null;
+  } catch {
+    return null;
+  }
+}

@@ -5,17 +5,18 @@
  * @typedef {import('./types.js').Notice} Notice
  */
 import { WAIT_FOR_UPDATE_MS } from './constants.js';
+import { items } from './state.js';
 
 /**
- * Type -> 'granted' | 'denied' for every consent type some category maps to. A type is granted
- * only when every category mapping it is on.
+ * Type -> 'granted' | 'denied' for every consent type some category or service maps to. A type
+ * is granted only when every category and service mapping it is on.
  * @param {Notice} notice
  * @param {Record<string, boolean>} choices
  */
 export function modeState(notice, choices) {
   /** @type {Record<string, string>} */
   const out = {};
-  for (const c of notice.categories)
+  for (const c of items(notice))
     for (const t of c.consent_mode || []) out[t] = choices[c.id] && out[t] !== 'denied' ? 'granted' : 'denied';
   return out;
 }

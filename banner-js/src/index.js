@@ -16,9 +16,22 @@ import { gate } from './gating.js';
 import { pickLanguage } from './i18n.js';
 import { uuid } from './ids.js';
 import { outbox } from './outbox.js';
-import { current, currentChoices, decide, decisionBody, fromToken, has, makeRecord, withdrawn } from './state.js';
+import { receiptFile } from './api.js';
+import {
+  current,
+  currentChoices,
+  decide,
+  decisionBody,
+  fromToken,
+  has,
+  items,
+  makeRecord,
+  merge,
+  withdrawn,
+} from './state.js';
 import { clearCookies, cookies, readCookiesEarly, readCookiesLive, readToken } from './storage.js';
 import { Ui } from './ui/banner.js';
+import { h } from './ui/dom.js';
 
 // Only readable while this file is being executed, so capture it first.
 const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
@@ -145,18 +158,29 @@ function start(cfg, ready, listeners, impl) {
     consentMode('update', notice, chosen);
     const gone = withdrawn(prev, record, method);
     clearCookies(
-      notice.categories.filter((c) => gone.includes(c.id)),
+      items(notice).filter((c) => gone.includes(c.id)),
       cookieName,
     );
     rescan();
     ui?.showDecided();
     changed();
     box.flush();
+    // Scripts that already ran cannot be stopped: a reload does (the decision is queued, and its
+    // request, sent with keepalive, outlives the page).
+    if (notice.reload_on_withdraw !== false && gone.some((id) => prev?.granted.includes(id))) location.reload();
+  }
+
+  /** Save the server's receipt file of the decision in force (the request proves its subject). */
+  async function download() {
+    const id = /** @type {ConsentRecord} */ (record).receipt;
+    const file = await receiptFile(origin, id, box.token(record?.subject));
+    if (file) h('a', { href: URL.createObjectURL(file), download: `consent-receipt-${id}.json` }).click();
+    else warn('receipt file', id);
   }
 
   const openPrefs = () => {
     boot();
-    ui?.openPreferences(choices(), record && { record, json: box.receipt(record.receipt), lang });
+    ui?.openPreferences(choices(), record, record && box.receipt(record.receipt));
   };
 
   // The way back: any [data-consent-open] on the page opens the preferences.
@@ -174,16 +198,22 @@ function start(cfg, ready, listeners, impl) {
     showPreferences: openPrefs,
     acceptAll: () => decideNow('accept_all', 'api'),
     rejectAll: () => decideNow('reject_all', 'api'),
-    update: (/** @type {Record<string, boolean>} */ c) => decideNow('api', 'api', { ...choices(), ...c }),
+    update: (/** @type {Record<string, boolean>} */ c) => decideNow('api', 'api', merge(notice, choices(), c)),
   }))
     impl[name] = (/** @type {any[]} */ ...a) => (boot(), fn(...a));
 
   const mount = () => {
     try {
-      ui = new Ui(t, notice, gpc && !!notice.gpc_categories?.length, cfg.floating_button, {
-        decide: safe(decideNow),
-        prefs: safe(openPrefs),
-      });
+      ui = new Ui(
+        t,
+        notice,
+        gpc && !!notice.gpc_categories?.length,
+        cfg.floating_button,
+        safe(decideNow),
+        safe(openPrefs),
+        safe(download),
+        origin,
+      );
       if (record) ui.showDecided();
       else ui.showBanner();
       rescan(); // inline scripts the parser was still filling in

@@ -121,6 +121,8 @@ export function outbox(origin, site, cookie, domain, recorded, warn) {
     add: (item) => keep(enqueue(list(), { ...item, key: uuid() })),
     /** The subject of the last token this site's server returned, if any: it can prove it. */
     subject: () => readToken(proof())?.u,
+    /** A token of subject `u` (the cookie's or the last one kept), if any. */
+    token: proof,
     flush,
     /**
      * The server's receipt of decision `id` (JSON), or null: kept for the last decision only.

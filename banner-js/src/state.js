@@ -8,9 +8,26 @@
  * @typedef {import('./types.js').Method} Method
  * @typedef {import('./types.js').Layer} Layer
  * @typedef {import('./types.js').ConsentBody} ConsentBody
+ * @typedef {import('./types.js').Category} Category
+ * @typedef {import('./types.js').Service} Service
  */
 
 const DAY = 86400;
+
+/**
+ * The categories and, after each, its services: everything a decision says yes or no to. One
+ * namespace, as on the server (site ids are unique across categories and services).
+ * @param {Notice} notice
+ * @returns {(Category | Service)[]}
+ */
+export const items = (notice) => notice.categories.flatMap((c) => [c, ...(c.services || [])]);
+
+/**
+ * The category an id names, itself or through one of its services.
+ * @param {Notice} notice
+ * @param {string} id
+ */
+const owner = (notice, id) => notice.categories.find((c) => c.id === id || c.services?.some((s) => s.id === id));
 
 /** Current time in unix seconds. */
 export const nowSec = () => Math.floor(Date.now() / 1000);
@@ -48,7 +65,8 @@ export function current(fromCookie, queued, notice, now) {
 
 /**
  * Whether a stored decision no longer counts (so the banner shows again): missing, expired,
- * for another site, under another policy version, or not covering a category the notice has.
+ * for another site, under another policy version, or not covering a category or service the
+ * notice has.
  * @param {ConsentRecord | null} rec
  * @param {Notice} notice
  * @param {number} [now] unix seconds
@@ -57,11 +75,12 @@ export function isStale(rec, notice, now = nowSec()) {
   if (!rec) return true;
   if (!(rec.expires > now)) return true;
   if (rec.site !== notice.site || rec.policy_version !== notice.policy_version) return true;
-  return notice.categories.some((c) => !rec.granted.includes(c.id) && !rec.denied.includes(c.id));
+  return items(notice).some((c) => !rec.granted.includes(c.id) && !rec.denied.includes(c.id));
 }
 
 /**
- * Choices for every category: required on, optional off (deny by default), or as recorded.
+ * Choices for every category and service: required on, optional off (deny by default), or as
+ * recorded.
  * @param {Notice} notice
  * @param {ConsentRecord | null} [rec]
  * @returns {Record<string, boolean>}
@@ -69,13 +88,28 @@ export function isStale(rec, notice, now = nowSec()) {
 export function currentChoices(notice, rec) {
   /** @type {Record<string, boolean>} */
   const out = {};
-  for (const c of notice.categories) out[c.id] = !!c.required || !!rec?.granted.includes(c.id);
+  for (const x of items(notice)) out[x.id] = has(rec, notice, x.id);
   return out;
 }
 
 /**
- * Turn a visitor action into choices for every category. Required categories are always on.
- * With GPC, `accept_all` leaves the notice's gpc_categories off; only an explicit custom
+ * Choices changed by `changes`: a category named there decides for its services too, unless
+ * they are named as well (so `update({third_party: true})` allows the category whole).
+ * @param {Notice} notice
+ * @param {Record<string, boolean>} base
+ * @param {Record<string, boolean>} changes
+ */
+export function merge(notice, base, changes) {
+  const out = { ...base };
+  for (const c of notice.categories) if (c.id in changes) for (const s of c.services || []) delete out[s.id];
+  return { ...out, ...changes };
+}
+
+/**
+ * Turn a visitor action into choices for every category and service (both levels, as the
+ * server records them). Required categories and their services are always on. A service
+ * follows its own pick, else its category's; a category with services is on when all of them
+ * are. With GPC, `accept_all` leaves the notice's gpc_categories off; only an explicit custom
  * choice can switch them on.
  * @param {Notice} notice
  * @param {Method} method
@@ -88,13 +122,15 @@ export function decide(notice, method, picked = {}, gpc = false) {
   /** @type {Record<string, boolean>} */
   const out = {};
   for (const c of notice.categories) {
-    out[c.id] = c.required
-      ? true
-      : method === 'accept_all'
-        ? !gpcOff.includes(c.id)
-        : method === 'reject_all'
-          ? false
-          : picked[c.id] === true;
+    const on = (/** @type {string} */ id) =>
+      c.required
+        ? true
+        : method === 'accept_all'
+          ? !gpcOff.includes(c.id)
+          : method !== 'reject_all' && (picked[id] ?? picked[c.id]) === true;
+    const ss = c.services || [];
+    for (const s of ss) out[s.id] = on(s.id);
+    out[c.id] = ss.length ? ss.every((s) => out[s.id]) : on(c.id);
   }
   return out;
 }
@@ -109,9 +145,9 @@ export function decide(notice, method, picked = {}, gpc = false) {
  * @returns {ConsentRecord}
  */
 export function makeRecord(notice, choices, receipt, subject, now = nowSec()) {
-  const ids = notice.categories.map((c) => c.id);
-  // A refusal of every optional category may have its own, shorter term.
-  const days = notice.categories.some((c) => !c.required && choices[c.id])
+  const ids = items(notice).map((c) => c.id);
+  // A refusal of every optional category and service may have its own, shorter term.
+  const days = ids.some((id) => !owner(notice, id)?.required && choices[id])
     ? notice.validity_days
     : notice.refusal_validity_days || notice.validity_days;
   return {
@@ -157,19 +193,21 @@ export function decisionBody(notice, rec, choices, method, layer, ctx) {
 }
 
 /**
- * Whether a category is on: required ones always, optional ones only when granted.
- * @param {ConsentRecord | null} rec
+ * Whether a category or service is on: those of required categories always, optional ones
+ * only when granted; unknown ids never.
+ * @param {ConsentRecord | null | undefined} rec
  * @param {Notice} notice
  * @param {string} id
  */
 export function has(rec, notice, id) {
-  const cat = notice.categories.find((c) => c.id === id);
+  const cat = owner(notice, id);
   return !!cat && (!!cat.required || !!rec?.granted.includes(id));
 }
 
 /**
- * Categories whose first-party cookies must be cleared after a decision: those now denied that
- * were granted before, or every denied one when the visitor rejected everything.
+ * Categories and services whose first-party cookies must be cleared after a decision: those
+ * now denied that were granted before, or every denied one when the visitor rejected
+ * everything.
  * @param {ConsentRecord | null} prev
  * @param {ConsentRecord} next
  * @param {Method} method

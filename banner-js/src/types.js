@@ -2,24 +2,30 @@
 /**
  * Shared JSDoc typedefs. This module exports nothing at runtime.
  *
- * @typedef {{name?: string, pattern?: string | null, provider?: string, duration?: string,
- *   party?: 'first' | 'third', description?: string}} CookieInfo
+ * @typedef {{name?: string, pattern?: string | null, kind?: 'cookie' | 'local_storage' |
+ *   'session_storage', provider?: string, duration?: string, party?: 'first' | 'third',
+ *   country?: string | null, purpose?: string, description?: string}} CookieInfo
  * @typedef {{name: string, url?: string}} ThirdParty
+ * A service inside a category: `eu` says whether its country is in the EU/EEA.
+ * @typedef {{id: string, name: string, provider: string, country: string, eu?: boolean,
+ *   privacy_url?: string | null, purpose?: string, cookies?: CookieInfo[],
+ *   consent_mode?: string[]}} Service
  * @typedef {{id: string, required?: boolean, title?: string, description?: string,
- *   cookies?: CookieInfo[], third_parties?: ThirdParty[], consent_mode?: string[]}} Category
- * @typedef {{name?: string, contact?: string, address?: string, email?: string}} Controller
- * Every word the banner shows, in the notice's language (keys: i18n.js KEYS).
- * @typedef {{title: string, description: string, acceptAll: string, rejectAll: string,
- *   preferences: string, save: string, close: string, alwaysOn: string, policyLink: string,
- *   gpcHonoured: string, settings: string, receiptTitle: string, receiptId: string, date: string,
- *   choices: string, policyVersion: string, download: string, pending: string, cookies: string,
- *   cookieName: string, provider: string, duration: string, placeholder: string,
- *   placeholderButton: string, granted: string, denied: string}} Texts
+ *   cookies?: CookieInfo[], services?: Service[], third_parties?: ThirdParty[],
+ *   consent_mode?: string[]}} Category
+ * @typedef {{name?: string, contact?: string, address?: string | null, email?: string | null}} Controller
+ * Every word the banner shows, in the notice's language: the keys of i18n.js KEYS (a notice
+ * lacking one is not used) and those of issue #11 (controller, purposes, declarationLink,
+ * services, rights, storage kinds, parties, kept*, downloadReceipt, ...: always present in
+ * the server's notices, English where a language lacks one; a missing one shows nothing).
+ * @typedef {Record<string, string>} Texts
  * @typedef {{site: string, language: string, notice: string, policy_version: string,
  *   policy_url?: string | null, controller?: Controller, jurisdiction?: string,
  *   validity_days?: number, refusal_validity_days?: number,
  *   cookie?: {name?: string, domain?: string | null}, gpc_categories?: string[],
- *   texts: Texts, categories: Category[]}} Notice
+ *   links?: {policy?: string | null, declaration?: string | null},
+ *   countries?: Record<string, string>, kept?: {consent?: string, refusal?: string},
+ *   reload_on_withdraw?: boolean, texts: Texts, categories: Category[]}} Notice
  * @typedef {{site: string, banner_build: string, default_language: string, languages: string[],
  *   floating_button: boolean, notices: Record<string, Notice>}} SiteConfig
  *

@@ -26,6 +26,13 @@ from ..support import CHROMIUM, CHROMIUM_FLAGS
 PAGES_DIR = Path(__file__).parent / "pages"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "no_reload: the live server's default site has reload_on_withdraw off",
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
@@ -74,14 +81,22 @@ def start_server(app: Flask) -> LiveServer:
 
 
 @pytest.fixture
-def live_config(tmp_path: Path) -> dict[str, Any]:
-    """create_app overrides for the live server; tests may extend them."""
-    return {
+def live_config(tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """create_app overrides for the live server; tests may extend them.
+
+    Marked ``no_reload``: a withdrawal does not reload the page, for tests about
+    something else that a reload would cut short.
+    """
+    config: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}",
         "CONSENT_SECRET_KEYS": list(TEST_KEYS),
         "CONSENT_SIGNING_KEYS": list(TEST_SIGNING_KEYS),
         "CONSENT_RATELIMIT_ENABLED": False,
     }
+    if request.node.get_closest_marker("no_reload"):
+        site = write_site_file(tmp_path / "no-reload.json", reload_on_withdraw=False)
+        config["CONSENT_SITES_FILE"] = str(site)
+    return config
 
 
 @pytest.fixture
@@ -117,6 +132,9 @@ def live_server(
 # --- Banner tests: site files, receipts and request records ---------------------------
 
 BANNER_BUTTONS = ("Accept all", "Reject all", "Preferences")
+# The default site's services, in its third_party category: decisions cover both levels.
+SERVICES_ON = {"analytics": True, "video": True}
+SERVICES_OFF = {"analytics": False, "video": False}
 
 
 def write_site_file(path: Path, **overrides: Any) -> Path:

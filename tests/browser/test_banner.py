@@ -14,6 +14,7 @@ from consent_server.default_site import DEFAULT_SITE, default_site_texts
 
 from .conftest import (
     BANNER_BUTTONS,
+    SERVICES_OFF,
     LiveServer,
     decide_and_confirm,
     ran,
@@ -229,6 +230,7 @@ def test_gpc_keeps_its_categories_off_after_accept_all(
             "session": True,
             "persistent": True,
             "third_party": False,
+            **SERVICES_OFF,
         }
         expect(page.locator("#persistent-ran")).to_have_count(1)
         assert ran(page, "thirdPartyRan") is None

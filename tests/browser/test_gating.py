@@ -12,6 +12,8 @@ from .conftest import (
     BANNER_BUTTONS,
     CONFIRMED,
     CONSENTS_POST,
+    SERVICES_OFF,
+    SERVICES_ON,
     LiveServer,
     decide_and_confirm,
     is_consent_post,
@@ -52,7 +54,7 @@ def test_first_visit_shows_banner_and_runs_nothing_gated(
     [
         pytest.param(
             "accept_all",
-            {"session": True, "persistent": True, "third_party": True},
+            {"session": True, "persistent": True, "third_party": True, **SERVICES_ON},
             "accept_all",
             "first",
             {"thirdPartyRan": 1, "persistentRan": 1},
@@ -60,7 +62,12 @@ def test_first_visit_shows_banner_and_runs_nothing_gated(
         ),
         pytest.param(
             "reject_all",
-            {"session": True, "persistent": False, "third_party": False},
+            {
+                "session": True,
+                "persistent": False,
+                "third_party": False,
+                **SERVICES_OFF,
+            },
             "reject_all",
             "first",
             {"thirdPartyRan": None, "persistentRan": None},
@@ -68,7 +75,7 @@ def test_first_visit_shows_banner_and_runs_nothing_gated(
         ),
         pytest.param(
             "custom",
-            {"session": True, "persistent": True, "third_party": False},
+            {"session": True, "persistent": True, "third_party": False, **SERVICES_OFF},
             "custom",
             "preferences",
             {"thirdPartyRan": None, "persistentRan": 1},
@@ -104,7 +111,7 @@ def test_decision_stores_receipt_and_runs_exactly_the_granted(
     [receipt] = receipts()
     assert receipt.id == response.json()["receipt"]["id"]
     # A decision granting no optional category is a refusal (proof too).
-    granted_any = any(on for cat, on in choices.items() if cat != "session")
+    granted_any = any(on for key, on in choices.items() if key != "session")
     assert (receipt.choices, receipt.method, receipt.layer, receipt.action) == (
         choices,
         method,
@@ -156,6 +163,7 @@ def test_reload_applies_decision_without_banner_or_request(
         "session",
         "persistent",
         "third_party",
+        *SERVICES_ON,
     ]
     for name in BANNER_BUTTONS:
         expect(page.get_by_role("button", name=name)).to_have_count(0)
@@ -180,6 +188,7 @@ def test_confirmation_dispatches_change_with_pending_false(
         "session": True,
         "persistent": False,
         "third_party": False,
+        **SERVICES_OFF,
     }
 
 
@@ -237,7 +246,12 @@ def test_decision_applies_offline_and_is_sent_once_later(
     assert "consent_q" not in {c["name"] for c in page.context.cookies()}
     [receipt] = receipts()
     assert receipt.id == receipt_id
-    assert receipt.choices == {"session": True, "persistent": True, "third_party": True}
+    assert receipt.choices == {
+        "session": True,
+        "persistent": True,
+        "third_party": True,
+        **SERVICES_ON,
+    }
 
 
 CONSENT_MODE_LOG = """() => (window.dataLayer || []).map((e) =>
@@ -257,7 +271,8 @@ def test_consent_mode_default_then_update_in_order(
     default = consent_state(page, 0)
     assert default.pop("wait_for_update") == 500
     assert default and set(default.values()) == {"denied"}
-    assert "analytics_storage" in default and "ad_user_data" in default
+    # The default site's types: no advertising signal among them.
+    assert "analytics_storage" in default and "ad_user_data" not in default
 
     decide_and_confirm(page, page.get_by_role("button", name="Accept all"))
     expect(page.locator("#tag-ran")).to_have_count(1)
@@ -288,5 +303,5 @@ def test_consent_mode_update_after_reject_stays_denied(
     assert page.evaluate(CONSENT_MODE_LOG) == ["consent default", "consent update"]
     update = consent_state(page, 1)
     assert update["security_storage"] == "granted"  # the required category's type
-    assert update["analytics_storage"] == update["ad_storage"] == "denied"
+    assert update["analytics_storage"] == "denied"
     expect(page.locator("#tag-ran")).to_have_count(0)

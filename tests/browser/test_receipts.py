@@ -15,6 +15,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from .conftest import (
     CONFIRMED,
     CONSENTS_POST,
+    SERVICES_OFF,
     LiveServer,
     decide_and_confirm,
     is_consent_post,
@@ -169,6 +170,7 @@ def test_stored_notice_holds_every_word_the_visitor_saw(
 # --- a returning visitor proves the subject -------------------------------------------
 
 
+@pytest.mark.no_reload
 def test_returning_visitors_change_is_recorded_with_the_token_of_the_first(
     page: Page, live_server: LiveServer, receipts: Callable[[], list[Any]]
 ) -> None:
@@ -190,9 +192,15 @@ def test_returning_visitors_change_is_recorded_with_the_token_of_the_first(
     assert second.action == "update"
     assert second.previous_id == first.id
     assert second.subject == first.subject
-    assert second.choices == {"session": True, "persistent": True, "third_party": False}
+    assert second.choices == {
+        "session": True,
+        "persistent": True,
+        "third_party": False,
+        **SERVICES_OFF,
+    }
 
 
+@pytest.mark.no_reload
 def test_second_decision_made_before_the_first_was_recorded_carries_its_token(
     page: Page,
     live_server: LiveServer,

@@ -4,14 +4,12 @@
  * focus moved in, trapped and restored.
  * @typedef {import('../types.js').Notice} Notice
  * @typedef {import('../types.js').Texts} Texts
- * @typedef {import('./preferences.js').ReceiptView} ReceiptView
+ * @typedef {import('../types.js').ConsentRecord} ConsentRecord
  * @typedef {import('../types.js').Method} Method
  * @typedef {import('../types.js').Layer} Layer
- * @typedef {{decide: (method: Method, layer: Layer, choices?: Record<string, boolean>) => void,
- *   prefs: () => void}} Actions
+ * @typedef {(method: Method, layer: Layer, choices?: Record<string, boolean>) => void} Decide
  */
-import { safeUrl } from '../config.js';
-import { adopt, button, focusables, h, trapKey } from './dom.js';
+import { adopt, button, focusables, h, link, trapKey } from './dom.js';
 import { renderPreferences } from './preferences.js';
 import { CSS } from './styles.js';
 
@@ -25,46 +23,84 @@ export class Ui {
    * @param {Notice} notice
    * @param {boolean} gpcLine say that the GPC signal is honoured
    * @param {boolean} floating show the settings button once decided
-   * @param {Actions} actions
+   * @param {Decide} decide
+   * @param {() => void} prefs open the preferences
+   * @param {() => void} download save the receipt file
+   * @param {string} origin where the banner script came from: the notice's links are relative to it
    */
-  constructor(t, notice, gpcLine, floating, actions) {
+  constructor(t, notice, gpcLine, floating, decide, prefs, download, origin) {
     this.$t = t;
     this.$notice = notice;
     this.$gpcLine = gpcLine;
     this.$float = floating;
-    this.$act = actions;
-    this.$host = h('div', { 'data-consent-ui': '' });
+    this.$decide = decide;
+    this.$prefs = prefs;
+    this.$download = download;
+    this.$origin = origin;
+    // The shadow tree takes its language from the host (HTML: the language of a shadow root's
+    // children is its host's).
+    this.$host = h('div', { 'data-consent-ui': '', lang: notice.language });
+    // Room at the end of the page while the first layer is open, so the page's last controls
+    // can scroll up above it (see $fit). Empty: nothing for assistive technology to read.
+    this.$room = h('div', {});
     this.$root = this.$host.attachShadow({ mode: 'open' });
     adopt(this.$root, CSS);
-    /** @type {HTMLElement | null} */
-    this.$banner = null;
-    /** @type {HTMLElement | null} */
-    this.$fab = null;
-    /** @type {HTMLElement | null} */
-    this.$overlay = null;
-    /** @type {HTMLElement | null} */
-    this.$opener = null;
+    // $banner, $fab, $overlay, $opener: HTMLElement | null | undefined, set when shown.
     // First in <body>, so keyboard and screen reader users meet it early; fixed, so no layout shift.
     document.body.prepend(this.$host);
+    // No page control that takes focus stays hidden under the first layer (WCAG 2.4.11).
+    addEventListener('focusin', (e) => {
+      const el = /** @type {Element} */ (e.target);
+      if (!this.$banner || el === this.$host) return;
+      const over = el.getBoundingClientRect().bottom - this.$fit();
+      if (over > 0) scrollBy(0, over);
+    });
   }
 
-  /** Show the first layer. */
+  /**
+   * While the first layer is open, room at the end of the page as high as the layer, so a
+   * focused control can always scroll above it; none once it is gone. Measured when a page
+   * control takes focus, never at start (no layout work before the first paint). Returns the
+   * top of the layer in the viewport.
+   */
+  $fit() {
+    const b = this.$banner;
+    const top = b ? b.getBoundingClientRect().top - 8 : innerHeight;
+    this.$room.style.height = innerHeight - top + 'px';
+    if (b) document.body.append(this.$room);
+    else this.$room.remove();
+    return top;
+  }
+
+  /**
+   * Show the first layer: who decides (the controller), what the optional categories are for,
+   * the policy and the cookie declaration, and three buttons of equal weight.
+   */
   showBanner() {
-    const { $t: t, $act: act } = this;
-    const href = safeUrl(this.$notice.policy_url, location.href);
+    const { $t: t, $decide: decide, $notice: n } = this;
+    const links = n.links || {};
     this.$banner?.remove();
     this.$banner = h(
       'div',
       { class: 'b', role: 'region', 'aria-labelledby': 'ct' },
       h('h2', { id: 'ct', text: t.title }),
-      h('p', {}, t.description, href && ' ', href && h('a', { href, text: t.policyLink })),
+      h('p', { text: t.description }),
+      h('p', { text: t.purposes }),
+      n.controller?.name && h('p', {}, h('b', { text: t.controller }), ' ', n.controller.name),
+      h(
+        'p',
+        {},
+        link(links.policy || n.policy_url, t.policyLink, this.$origin),
+        ' ',
+        link(links.declaration, t.declarationLink, this.$origin),
+      ),
       this.$gpcLine && h('p', { class: 'n', text: t.gpcHonoured }),
       h(
         'div',
         { class: 'k' },
-        button(t.acceptAll, () => act.decide('accept_all', 'first')),
-        button(t.rejectAll, () => act.decide('reject_all', 'first')),
-        button(t.preferences, act.prefs),
+        button(t.acceptAll, () => decide('accept_all', 'first')),
+        button(t.rejectAll, () => decide('reject_all', 'first')),
+        button(t.preferences, this.$prefs),
       ),
     );
     this.$root.append(this.$banner);
@@ -75,8 +111,9 @@ export class Ui {
     const hadFocus = !!this.$root.activeElement;
     this.$banner?.remove();
     this.$banner = null;
+    this.$fit();
     if (this.$float && !this.$fab)
-      this.$root.append((this.$fab = button(this.$t.settings, this.$act.prefs, { class: 'f' })));
+      this.$root.append((this.$fab = button(this.$t.settings, this.$prefs, { class: 'f' })));
     if (this.$overlay) this.$closePreferences();
     else if (hadFocus) this.$fab?.focus();
   }
@@ -84,19 +121,23 @@ export class Ui {
   /**
    * Open the preferences dialog.
    * @param {Record<string, boolean>} choices
-   * @param {ReceiptView | null} receipt
+   * @param {ConsentRecord | null} record the decision in force
+   * @param {any} json the server's receipt of it, if kept
    */
-  openPreferences(choices, receipt) {
-    const { $t: t, $act: act } = this;
+  openPreferences(choices, record, json) {
     if (!this.$overlay)
       this.$opener = /** @type {HTMLElement | null} */ (this.$root.activeElement || document.activeElement);
     this.$overlay?.remove();
-    this.$overlay = renderPreferences(t, this.$notice, choices, receipt, {
-      save: (c) => act.decide('custom', 'preferences', c),
-      accept: () => act.decide('accept_all', 'preferences'),
-      reject: () => act.decide('reject_all', 'preferences'),
-      close: () => this.$closePreferences(),
-    });
+    this.$overlay = renderPreferences(
+      this.$t,
+      this.$notice,
+      choices,
+      record,
+      json,
+      (method, c) => this.$decide(method, 'preferences', c),
+      () => this.$closePreferences(),
+      this.$download,
+    );
     const box = /** @type {HTMLElement} */ (this.$overlay.firstChild);
     this.$overlay.addEventListener('keydown', (e) => trapKey(e, box, () => this.$closePreferences()));
     this.$root.append(this.$overlay);

@@ -1,5 +1,6 @@
 // @ts-check
 /** DOM helpers for the shadow UI: node building, stylesheet adoption, focus trap and restore. */
+import { safeUrl } from '../config.js';
 
 /**
  * Create an element. Props: `text` (textContent), `on<event>` (listener), `class`; known DOM
@@ -30,6 +31,60 @@ export function h(tag, props, ...kids) {
  * @param {Record<string, any>} [props]
  */
 export const button = (text, onclick, props) => h('button', { type: 'button', text, onclick, ...props });
+
+/**
+ * A link to an http(s) URL (a path is resolved against `base`, default the page), or null.
+ * @param {unknown} url
+ * @param {string} text
+ * @param {string} [base]
+ */
+export const link = (url, text, base) => {
+  const href = safeUrl(url, base || location.href);
+  return href && h('a', { href, text });
+};
+
+/**
+ * A description list of [term, value] pairs; pairs without a value are left out.
+ * @param {[string, Node | string | null | undefined][]} pairs
+ */
+export const dl = (pairs) =>
+  h(
+    'dl',
+    {},
+    pairs.flatMap(([k, v]) => (v ? [h('dt', { text: k }), h('dd', {}, v)] : [])),
+  );
+
+/**
+ * A table: column headers (if any), then rows whose first cell heads the row.
+ * @param {string[] | null} head
+ * @param {(Node | string | null | undefined)[][]} rows
+ */
+export const table = (head, rows) =>
+  h(
+    'table',
+    {},
+    head &&
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          head.map((x) => h('th', { text: x })),
+        ),
+      ),
+    h(
+      'tbody',
+      {},
+      rows.map((r) =>
+        h(
+          'tr',
+          {},
+          r.map((x, i) => h(i ? 'td' : 'th', {}, x || '')),
+        ),
+      ),
+    ),
+  );
 
 /**
  * Attach CSS to a shadow root: a constructable stylesheet (allowed by a strict `style-src`

@@ -1,29 +1,88 @@
 // @ts-check
 /**
- * The preferences dialog: a switch per category, descriptions, cookie tables, the visitor's
- * receipt. Rendering only; the Ui class owns showing, focus and closing. Every word is one of the
- * notice's texts or a data value (a count, a date, a receipt id): nothing is composed of words
- * of the bundle's own.
+ * The preferences dialog: a switch per category and per service, what each is for, who gets
+ * data and from where, the cookie tables, how long the choice is kept, the visitor's rights and
+ * receipt. Rendering only; the Ui class owns showing, focus and closing. Every word is one of
+ * the notice's texts or a data value (a count, a date, a receipt id, a name from the notice):
+ * nothing is composed of words of the bundle's own.
  * @typedef {import('../types.js').Notice} Notice
  * @typedef {import('../types.js').Category} Category
+ * @typedef {import('../types.js').CookieInfo} CookieInfo
  * @typedef {import('../types.js').Texts} Texts
- * @typedef {{record: import('../types.js').ConsentRecord, json: any, lang: string}} ReceiptView
- * @typedef {{save: (choices: Record<string, boolean>) => void, accept: () => void, reject: () => void,
- *   close: () => void}} PrefActions
+ * @typedef {import('../types.js').ConsentRecord} ConsentRecord
+ * @typedef {import('../types.js').Method} Method
  */
-import { button, h } from './dom.js';
+import { items } from '../state.js';
+import { button, dl, h, link, table } from './dom.js';
 
 let uid = 0;
 
+/** The visitor's rights, as `texts.right<Name>` keys. */
+export const RIGHTS = 'Access Rectification Erasure Restriction Objection Portability Withdrawal'.split(' ');
+
 /**
- * One category: title + switch, description, cookie table.
- * @param {Texts} t
- * @param {Category} c
- * @param {boolean} on
+ * A country's name in the notice's language (its ISO code if the notice has none).
+ * @param {Notice} n
+ * @param {string | null | undefined} code
  */
-function category(t, c, on) {
+const place = (n, code) => code && (n.countries?.[code] || code);
+
+/**
+ * A cookie or storage table (name, kind, provider, purpose, duration, party, country) folded in
+ * a <details>, or nothing.
+ * @param {Texts} t
+ * @param {Notice} n
+ * @param {CookieInfo[]} [list]
+ */
+const cookieTable = (t, n, list) =>
+  !!list?.length &&
+  h(
+    'details',
+    {},
+    h('summary', {}, t.cookies, ' ', list.length + ''),
+    table(
+      [t.cookieName, t.kind, t.provider, t.purpose, t.duration, t.party, t.country],
+      list.map((k) => [
+        k.name || k.pattern,
+        // cookie -> kindCookie, local_storage -> kindLocalStorage, ...
+        t['kind' + (k.kind || 'cookie').replace(/(^|_)./g, (m) => m.slice(-1).toUpperCase())],
+        k.provider,
+        k.purpose || k.description,
+        k.duration,
+        k.party === 'third' ? t.thirdParty : t.firstParty,
+        place(n, k.country),
+      ]),
+    ),
+  );
+
+/**
+ * A switch, off and locked on for required categories.
+ * @param {string} id
+ * @param {string} name the category or service id: the key of the choice
+ * @param {boolean} on
+ * @param {boolean} [locked]
+ */
+const toggle = (id, name, on, locked) =>
+  h('input', { type: 'checkbox', role: 'switch', id, name, checked: locked || on, disabled: locked });
+
+/**
+ * One category: title + switch, description, its services (each with a switch of its own: the
+ * category's switch allows or refuses them all; each with its provider, country, whether data
+ * leave the EU/EEA and privacy link), cookie table.
+ * @param {Texts} t
+ * @param {Notice} n
+ * @param {Category} c
+ * @param {Record<string, boolean>} choices
+ */
+function category(t, n, c, choices) {
   const id = `c${++uid}`;
-  const cookies = c.cookies || [];
+  const req = !!c.required;
+  const services = c.services || [];
+  const main = toggle(id, c.id, !!choices[c.id], req);
+  const subs = services.map((s, i) => toggle(id + i, s.id, !!choices[s.id], req));
+  main.onchange = () => subs.map((i) => (i.checked = main.checked));
+  for (const i of subs) i.onchange = () => (main.checked = subs.every((j) => j.checked));
+  if (c.description) main.setAttribute('aria-describedby', id + 'd');
   return h(
     'div',
     { class: 'c' },
@@ -34,114 +93,77 @@ function category(t, c, on) {
       h(
         'span',
         { class: 'w' },
-        c.required && h('span', { class: 'n', text: t.alwaysOn }),
-        h('input', {
-          type: 'checkbox',
-          role: 'switch',
-          id,
-          name: c.id,
-          checked: !!c.required || on,
-          disabled: !!c.required,
-          'aria-describedby': c.description ? id + 'd' : null,
-        }),
+        (req || subs.length > 0) && h('span', { class: 'n', text: req ? t.alwaysOn : t.allowCategory }),
+        main,
       ),
     ),
     c.description && h('p', { id: id + 'd', class: 'n', text: c.description }),
-    cookies.length > 0 &&
+    services.map((s, i) =>
       h(
-        'details',
-        {},
-        h('summary', {}, t.cookies, ' ', h('span', { class: 'q', text: cookies.length })),
-        h(
-          'table',
-          {},
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              [t.cookieName, t.provider, t.duration].map((x) => h('th', { scope: 'col', text: x })),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            cookies.map((k) =>
-              h(
-                'tr',
-                {},
-                [k.name || k.pattern, k.provider, k.duration].map((x) => h('td', { text: x || '' })),
-              ),
-            ),
-          ),
-        ),
+        'div',
+        { class: 's' },
+        h('div', { class: 'w' }, h('h4', {}, h('label', { for: id + i, text: s.name })), subs[i]),
+        h('p', { class: 'n', text: s.purpose }),
+        dl([
+          [t.provider, s.provider],
+          [t.country, place(n, s.country)],
+        ]),
+        h('p', { class: 'n' }, s.eu ? t.insideEU : t.outsideEU, ' ', link(s.privacy_url, t.providerPolicy)),
+        cookieTable(t, n, s.cookies),
       ),
+    ),
+    cookieTable(t, n, c.cookies),
   );
 }
 
 /**
- * The visitor's receipt, readable, with a JSON download when the server's receipt is known.
+ * The visitor's receipt, readable, with the button that downloads the server's receipt file
+ * once the server has it.
  * @param {Texts} t
  * @param {Notice} notice
- * @param {ReceiptView} r
+ * @param {ConsentRecord} r
+ * @param {any} json the server's receipt, if kept
+ * @param {() => void} download
  */
-function receiptView(t, notice, { record: r, json, lang }) {
-  /** @type {[string, string | Node][]} */
-  const rows = [
-    [t.receiptId, r.receipt],
-    [t.date, new Date(json?.created_at || r.at * 1000).toLocaleString(lang)],
-    [t.policyVersion, r.policy_version],
-    [
-      t.choices,
-      // Category -> Allowed / Refused, as a table: no punctuation of the bundle's own.
-      h(
-        'table',
-        {},
-        h(
-          'tbody',
-          {},
-          notice.categories.map((c) =>
-            h(
-              'tr',
-              {},
-              h('th', { scope: 'row', text: c.title || c.id }),
-              h('td', { text: r.granted.includes(c.id) ? t.granted : t.denied }),
-            ),
-          ),
-        ),
-      ),
-    ],
-  ];
-  return h(
+const receiptView = (t, notice, r, json, download) =>
+  h(
     'div',
     { class: 'c' },
     h('h3', { text: t.receiptTitle }),
-    h(
-      'dl',
-      {},
-      rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]),
-    ),
-    r.pending && h('p', { class: 'n', text: t.pending }),
-    !!json &&
-      h('a', {
-        href: URL.createObjectURL(new Blob([JSON.stringify(json, null, 2)], { type: 'application/json' })),
-        download: `consent-receipt-${r.receipt}.json`,
-        text: t.download,
-      }),
+    dl([
+      [t.receiptId, r.receipt],
+      [t.date, new Date(json?.created_at || r.at * 1000).toLocaleString(notice.language)],
+      [t.policyVersion, r.policy_version],
+      [
+        t.choices,
+        // Category or service -> Allowed / Refused, as a table: no punctuation of the bundle's own.
+        table(
+          null,
+          items(notice).map((/** @type {any} */ x) => [
+            x.title || x.name || x.id,
+            r.granted.includes(x.id) ? t.granted : t.denied,
+          ]),
+        ),
+      ],
+    ]),
+    r.pending ? h('p', { class: 'n', text: t.pending }) : button(t.downloadReceipt, download),
   );
-}
 
 /**
  * The dialog (overlay > role=dialog), not yet attached.
  * @param {Texts} t
  * @param {Notice} notice
  * @param {Record<string, boolean>} choices switch positions to start from
- * @param {ReceiptView | null} receipt
- * @param {PrefActions} a
+ * @param {ConsentRecord | null} record the decision in force, shown as a receipt
+ * @param {any} json the server's receipt of it, if kept
+ * @param {(method: Method, choices?: Record<string, boolean>) => void} decide
+ * @param {() => void} close
+ * @param {() => void} download save the server's receipt file
  */
-export function renderPreferences(t, notice, choices, receipt, a) {
+export function renderPreferences(t, notice, choices, record, json, decide, close, download) {
   const titleId = `t${++uid}`;
+  const kept = notice.kept || {};
+  const email = notice.controller?.email;
   /** @type {HTMLDivElement} */
   let dialog;
   const picked = () => {
@@ -154,16 +176,41 @@ export function renderPreferences(t, notice, choices, receipt, a) {
   dialog = h(
     'div',
     { class: 'd', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
-    h('div', { class: 'w' }, h('h2', { id: titleId, text: t.settings }), button(t.close, a.close, { class: 'x' })),
+    h('div', { class: 'w' }, h('h2', { id: titleId, text: t.settings }), button(t.close, close)),
     h('p', { text: t.description }),
-    notice.categories.map((c) => category(t, c, !!choices[c.id])),
-    receipt && receiptView(t, notice, receipt),
+    notice.categories.map((c) => category(t, notice, c, choices)),
+    h(
+      'div',
+      { class: 'c' },
+      h('h3', { text: t.keptTitle }),
+      dl([
+        [t.keptConsent, kept.consent],
+        [t.keptRefusal, kept.refusal],
+      ]),
+    ),
+    h(
+      'div',
+      { class: 'c' },
+      h('h3', { text: t.rightsTitle }),
+      h('p', { text: t.rightsIntro }),
+      h(
+        'ul',
+        {},
+        RIGHTS.map((k) => h('li', { text: t['right' + k] })),
+      ),
+      h('p', { text: t.rightComplaint }),
+      dl([
+        [t.controller, notice.controller?.name],
+        [t.contact, email && h('a', { href: 'mailto:' + email, text: email })],
+      ]),
+    ),
+    record && receiptView(t, notice, record, json, download),
     h(
       'div',
       { class: 'k' },
-      button(t.save, () => a.save(picked())),
-      button(t.acceptAll, a.accept),
-      button(t.rejectAll, a.reject),
+      button(t.save, () => decide('custom', picked())),
+      button(t.acceptAll, () => decide('accept_all')),
+      button(t.rejectAll, () => decide('reject_all')),
     ),
   );
   return h('div', { class: 'o' }, dialog);

@@ -1,0 +1,2 @@
+// Gated on the analytics service.
+window.analyticsRan = (window.analyticsRan || 0) + 1;

@@ -1,0 +1,2 @@
+// Gated on the video service.
+window.videoRan = (window.videoRan || 0) + 1;

@@ -114,6 +114,13 @@ class NoticeSchema(CompiledDumpSchema):
 
 class NoticeQueryArgsSchema(Schema):
     lang = fields.String(validate=FullMatch(LANGUAGE_RE))
+    v = fields.String(
+        validate=FullMatch(r"^[0-9a-f]{16}$", error="Must be 16 hex digits."),
+        metadata={
+            "description": "The site's notices version (`notices_version` in"
+            " banner.js): when it is the current one, the answer is cached for good"
+        },
+    )
 
 
 # --- Consents -------------------------------------------------------------------

@@ -20,8 +20,10 @@
  *   validity_days?: number, refusal_validity_days?: number,
  *   cookie?: {name?: string, domain?: string | null}, gpc_categories?: string[],
  *   texts: Texts, categories: Category[]}} Notice
+ * The config banner.js inlines: the notices of some languages (the server sends one), and every
+ * language the site has.
  * @typedef {{site: string, banner_build: string, default_language: string, languages: string[],
- *   floating_button: boolean, notices: Record<string, Notice>}} SiteConfig
+ *   notices_version: string, floating_button: boolean, notices: Record<string, Notice>}} SiteConfig
  *
  * Payload of the signed token kept in the cookie (itsdangerous, uncompressed JSON).
  * @typedef {{r: string, s: string, u: string, g: string[], d: string[], p: string, e: number,

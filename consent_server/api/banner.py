@@ -1,4 +1,8 @@
-"""The banner script with the site's notices inlined: one request renders it."""
+"""The banner script with one notice inlined: one request renders it.
+
+The notice is the one ``Accept-Language`` picks (so the response varies on it); a
+page whose ``lang`` picks another fetches that one from the notice endpoint.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from flask.views import MethodView
 from ..archives import archive_served, build_row
 from ..banner_bundle import MAP_NAME, BuiltFile, banner_bundle
 from ..blueprint import Blueprint
+from ..notice_delivery import accepted_language
 from ..sites import get_site
 
 blp = Blueprint(
@@ -33,12 +38,21 @@ class BannerView(MethodView):
     @blp.response(
         200,
         content_type="text/javascript",
-        description="The banner script with this site's notices inlined",
+        description="The banner script with the notice in the language "
+        "`Accept-Language` picks (`Vary: Accept-Language`) and the list of the site's "
+        "other languages",
     )
     @blp.alt_response(304, description="Not modified (matching If-None-Match)")
     def get(self, site: str) -> Response:
-        """The banner script for a site, with its notice inlined; ETag-cacheable."""
-        response = _cacheable(banner_bundle().script(get_site(site)), "text/javascript")
+        """The banner script for a site, with one notice inlined; ETag-cacheable.
+
+        The inlined notice is in the first language of `Accept-Language` the site has
+        (`de-AT` falls back to `de`), else in the site's default language.
+        """
+        site_obj = get_site(site)
+        lang = accepted_language(site_obj, request.accept_languages)
+        response = _cacheable(banner_bundle().script(site_obj, lang), "text/javascript")
+        response.vary.add("Accept-Language")
         # Keep every build the service serves (once per process, in the background).
         archive_served("build", build_row())
         # For devtools, instead of a sourceMappingURL comment in every download.

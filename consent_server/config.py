@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import os
@@ -14,7 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from .default_site import DEFAULT_SITE
+from .default_site import default_site
 from .signing import parse_secret_keys
 from .site_schema import SiteConfigSchema
 from .sites import PolicyDocument
@@ -129,7 +128,7 @@ def load_sites(path: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]
 
     A site in the file with the id ``default`` replaces the built-in one.
     """
-    raw_sites: dict[str, Any] = {"default": copy.deepcopy(DEFAULT_SITE)}
+    raw_sites: dict[str, Any] = {"default": default_site()}
     source = "built-in default site"
     if path:
         source = str(path)

@@ -20,7 +20,10 @@ from .sites import Site, match_language
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Top-level notice fields the banner never reads: the inlined copy leaves them out
 # (the hashed notice keeps them; the notice endpoint serves it whole).
-_NOT_READ_BY_BANNER = ("languages", "jurisdiction", "policy_sha256")
+_NOT_READ_BY_BANNER = frozenset({"languages", "jurisdiction", "policy_sha256"})
+# Structured config values the server renders into text the banner shows (a cookie's
+# ``duration``), left out of the inlined copy like the empty (null) fields.
+_RENDERED_BY_SERVER = frozenset({"max_age_days", "session"})
 
 
 def accepted_language(site: Site, accept: LanguageAccept) -> str:
@@ -50,9 +53,27 @@ def notices_version(site: Site) -> str:
 
 
 def banner_notice(notice: dict[str, Any]) -> dict[str, Any]:
-    """The notice as banner.js inlines it: without the fields the banner never reads.
+    """The notice as banner.js inlines it: without what the banner never reads.
 
     Every string the banner shows stays, and so does ``notice`` (the hash of the whole
-    notice, which receipts name).
+    notice, which receipts name). Gone: the top-level fields above, null fields (the
+    banner reads a missing field as it reads null) and the structured values the
+    server has rendered into strings. Lists stay, empty or not.
     """
-    return {k: v for k, v in notice.items() if k not in _NOT_READ_BY_BANNER}
+    top = {k: v for k, v in notice.items() if k not in _NOT_READ_BY_BANNER}
+    compact: dict[str, Any] = _without_empty_fields(top)
+    return compact
+
+
+def _without_empty_fields(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_empty_fields(v)
+            for k, v in value.items()
+            if v is not None
+            # Only the numbers and flags: a map keyed by category id keeps "session".
+            and not (k in _RENDERED_BY_SERVER and isinstance(v, (bool, int)))
+        }
+    if isinstance(value, list):
+        return [_without_empty_fields(v) for v in value]
+    return value

@@ -112,6 +112,16 @@ class NoticeSchema(CompiledDumpSchema):
     categories = fields.List(fields.Nested(NoticeCategorySchema))
 
 
+class BannerQueryArgsSchema(Schema):
+    lang = fields.String(
+        validate=FullMatch(LANGUAGE_RE),
+        metadata={
+            "description": "The page's language, when it has one: its notice is inlined"
+            " instead of the one `Accept-Language` picks"
+        },
+    )
+
+
 class NoticeQueryArgsSchema(Schema):
     lang = fields.String(validate=FullMatch(LANGUAGE_RE))
     v = fields.String(

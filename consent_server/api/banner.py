@@ -6,6 +6,8 @@ page whose ``lang`` picks another fetches that one from the notice endpoint.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, request
 from flask.views import MethodView
 
@@ -13,7 +15,8 @@ from ..archives import archive_served, build_row
 from ..banner_bundle import MAP_NAME, BuiltFile, banner_bundle
 from ..blueprint import Blueprint
 from ..notice_delivery import accepted_language
-from ..sites import get_site
+from ..schemas import BannerQueryArgsSchema
+from ..sites import get_site, match_language
 
 blp = Blueprint(
     "banner", __name__, url_prefix="/v1/sites", description="The banner script (public)"
@@ -35,24 +38,28 @@ def _cacheable(built: BuiltFile, mimetype: str) -> Response:
 
 @blp.route("/<site>/banner.js")
 class BannerView(MethodView):
+    @blp.arguments(BannerQueryArgsSchema(), location="query")
     @blp.response(
         200,
         content_type="text/javascript",
-        description="The banner script with the notice in the language "
-        "`Accept-Language` picks (`Vary: Accept-Language`) and the list of the site's "
-        "other languages",
+        description="The banner script with one notice inlined (`?lang=`, else the "
+        "language `Accept-Language` picks, with `Vary: Accept-Language`) and the list "
+        "of the site's other languages",
     )
     @blp.alt_response(304, description="Not modified (matching If-None-Match)")
-    def get(self, site: str) -> Response:
+    def get(self, args: dict[str, Any], site: str) -> Response:
         """The banner script for a site, with one notice inlined; ETag-cacheable.
 
-        The inlined notice is in the first language of `Accept-Language` the site has
+        The inlined notice is in the language `?lang=` names (a page in one language
+        can name it), else in the first language of `Accept-Language` the site has
         (`de-AT` falls back to `de`), else in the site's default language.
         """
         site_obj = get_site(site)
-        lang = accepted_language(site_obj, request.accept_languages)
+        named = match_language(args.get("lang"), site_obj.config["languages"])
+        lang = named or accepted_language(site_obj, request.accept_languages)
         response = _cacheable(banner_bundle().script(site_obj, lang), "text/javascript")
-        response.vary.add("Accept-Language")
+        if not named:
+            response.vary.add("Accept-Language")
         # Keep every build the service serves (once per process, in the background).
         archive_served("build", build_row())
         # For devtools, instead of a sourceMappingURL comment in every download.

@@ -210,6 +210,20 @@ def test_the_inlined_notice_is_the_hashed_one_without_what_the_banner_never_read
     assert "null" not in json.dumps(inlined)
 
 
+def test_a_page_can_name_its_language(app: Flask) -> None:
+    client = app.test_client()
+    french = {"Accept-Language": "fr"}
+    rv = client.get("/v1/sites/default/banner.js?lang=de-AT", headers=french)
+    assert list(_config(rv.data)["notices"]) == ["de"]
+    # The answer is the same for every browser.
+    assert "Accept-Language" not in rv.headers.get("Vary", "")
+    lacking = client.get("/v1/sites/default/banner.js?lang=ja", headers=french)
+    assert list(_config(lacking.data)["notices"]) == ["fr"]
+    assert "Accept-Language" in lacking.headers["Vary"]
+    bad = client.get("/v1/sites/default/banner.js?lang=<x>")
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+
+
 def test_each_language_has_its_own_etag(app: Flask) -> None:
     client = app.test_client()
     german = client.get(

@@ -44,7 +44,7 @@ export function validateConfig(raw) {
         notices_version: '',
         ...r,
         floating_button: r.floating_button !== false,
-        languages: [...new Set([...languages, ...listed])],
+        languages: [...languages, ...listed],
         notices,
       }
     : null;

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from consent_server.default_site import DEFAULT_SITE
+from consent_server.default_site import DEFAULT_SITE, EU_LANGUAGES
 from consent_server.notice_delivery import IMMUTABLE
 from tests.api.helpers import other_app
 
@@ -41,7 +41,7 @@ def test_banner_js_has_site_config_then_the_built_bundle(
     # One notice: the site's default language when the browser names none.
     default = DEFAULT_SITE["default_language"]
     assert list(config["notices"]) == [default]
-    assert config["languages"] == DEFAULT_SITE["languages"]
+    assert config["languages"] == DEFAULT_SITE["languages"] == list(EU_LANGUAGES)
     assert rest == (STATIC / "banner.js").read_bytes()
     assert b"sourceMappingURL" not in rest
     # Devtools find the map through the header (relative to the script's URL).

@@ -33,10 +33,10 @@ def _ids(lang: str) -> str:
 # the language, not a text someone forgot to translate. Keep this list short:
 # each entry is (folder, key) -> languages, with the reason.
 SAME_AS_ENGLISH: dict[tuple[str, str], frozenset[str]] = {
-    # "Cookie(s)" is the word most EU languages use for the thing itself, Greek
-    # included (their data protection authorities' pages say it too).
-    ("banner_texts", "cookies"): frozenset("da de el es fr nl pt sv".split()),
-    ("banner_texts", "kindCookie"): frozenset("da de el es fr nl pt sv".split()),
+    # "Cookie(s)" is the word most EU languages use for the thing itself (their
+    # data protection authorities' pages say it too); Italian's plural is "cookie".
+    ("banner_texts", "cookies"): frozenset("da de el es fr mt nl pt".split()),
+    ("banner_texts", "kindCookie"): frozenset("da de el es fr it mt nl pt ro".split()),
     # Words spelt the same in both languages.
     ("banner_texts", "cookieName"): frozenset({"de"}),  # "Name"
     ("banner_texts", "date"): frozenset({"fr"}),  # "Date"

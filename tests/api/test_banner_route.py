@@ -277,20 +277,23 @@ def test_a_bad_notices_version_is_a_problem(app: Flask) -> None:
 
 
 def test_the_notices_version_changes_with_any_notice(
-    client: FlaskClient, app_config: dict[str, Any], tmp_path: Path
+    app_config: dict[str, Any], tmp_path: Path
 ) -> None:
-    site = copy.deepcopy(DEFAULT_SITE)
-    site["texts"] = {**site.get("texts", {}), "fr": {"title": "Autre titre"}}
-    site_file = tmp_path / "sites.json"
-    site_file.write_text(json.dumps({"sites": {"default": site}}), encoding="utf-8")
     english = {"Accept-Language": "en"}
-    before = _config(client.get("/v1/sites/default/banner.js", headers=english).data)
-    with other_app(app_config, site_file) as edited:
-        after = _config(
-            edited.test_client()
-            .get("/v1/sites/default/banner.js", headers=english)
-            .data
+
+    def served(name: str, texts: dict[str, Any]) -> dict[str, Any]:
+        site = copy.deepcopy(DEFAULT_SITE)
+        site["texts"] = {**site.get("texts", {}), **texts}
+        site_file = tmp_path / name
+        site_file.write_text(
+            json.dumps({"sites": {"default": site}}), encoding="utf-8"
         )
+        with other_app(app_config, site_file) as app:
+            body = app.test_client().get("/v1/sites/default/banner.js", headers=english)
+            return _config(body.data)
+
+    before = served("before.json", {})
+    after = served("after.json", {"fr": {"title": "Autre titre"}})
     # Only the French notice changed, and so the version every notice URL carries.
     assert before["notices"]["en"] == after["notices"]["en"]
     assert before["notices_version"] != after["notices_version"]

@@ -6,24 +6,24 @@
 import { TIMEOUT_MS } from './constants.js';
 
 /**
- * One call to the site's part of the API, without cookies.
+ * The site's notice in one language, or whatever the server answered instead (config.js checks
+ * it); null on any failure. `v`, the site's notices version, makes the answer cacheable for good.
  * @param {string} origin
  * @param {string} site
- * @param {string} path after `/v1/sites/<site>/`
- * @param {RequestInit} [init]
- * @returns {Promise<{status: number, data: any}>}
+ * @param {string} lang
+ * @param {string} v
+ * @returns {Promise<unknown>}
  */
-async function call(origin, site, path, init) {
+export async function getNotice(origin, site, lang, v) {
   try {
-    const res = await fetch(`${origin}/v1/sites/${encodeURIComponent(site)}/${path}`, {
+    const q = `lang=${encodeURIComponent(lang)}&v=${encodeURIComponent(v)}`;
+    const res = await fetch(`${origin}/v1/sites/${encodeURIComponent(site)}/notice?${q}`, {
       credentials: 'omit',
-      // Browsers without AbortSignal.timeout (Safari < 16) wait for the network's own timeout.
       signal: AbortSignal.timeout?.(TIMEOUT_MS),
-      ...init,
     });
-    return { status: res.status, data: await res.json().catch(() => null) };
+    return await res.json();
   } catch {
-    return { status: 0, data: null };
+    return null;
   }
 }
 
@@ -34,22 +34,21 @@ async function call(origin, site, path, init) {
  * @param {string} site
  * @param {ConsentBody} body
  * @param {string} key Idempotency-Key
+ * @returns {Promise<{status: number, data: any}>}
  */
-export const postConsent = (origin, site, body, key) =>
-  call(origin, site, 'consents', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
-    body: JSON.stringify(body),
-    keepalive: true,
-  });
-
-/**
- * The site's notice in one language, or whatever the server answered instead (config.js checks
- * it). `v`, the site's notices version, makes the answer cacheable for good.
- * @param {string} origin
- * @param {string} site
- * @param {string} lang
- * @param {string} v
- */
-export const getNotice = async (origin, site, lang, v) =>
-  (await call(origin, site, `notice?lang=${encodeURIComponent(lang)}&v=${encodeURIComponent(v)}`)).data;
+export async function postConsent(origin, site, body, key) {
+  try {
+    const res = await fetch(`${origin}/v1/sites/${encodeURIComponent(site)}/consents`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      keepalive: true,
+      // Browsers without AbortSignal.timeout (Safari < 16) wait for the network's own timeout.
+      signal: AbortSignal.timeout?.(TIMEOUT_MS),
+    });
+    return { status: res.status, data: await res.json().catch(() => null) };
+  } catch {
+    return { status: 0, data: null };
+  }
+}

@@ -70,6 +70,7 @@ function start(cfg, ready, listeners, impl) {
   let notice = cfg.notices[pickLanguage(Object.keys(cfg.notices), wanted)];
   // Every word the banner shows comes from the notice, which is hashed into every receipt.
   let t = notice.texts;
+  let lang = notice.language;
   const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
   const cookie = notice.cookie || {};
   const cookieName = cookie.name || COOKIE_NAME;
@@ -137,7 +138,7 @@ function start(cfg, ready, listeners, impl) {
     const prev = record;
     record = makeRecord(notice, chosen, uuid(), subject);
     const body = decisionBody(notice, record, chosen, method, layer, {
-      language: notice.language,
+      language: lang,
       banner_build: cfg.banner_build,
       gpc,
       // Read now, inside the call: a click handler calling window.consent has an active gesture.
@@ -158,7 +159,7 @@ function start(cfg, ready, listeners, impl) {
 
   const openPrefs = () => {
     boot();
-    ui?.openPreferences(choices(), record && { record, json: box.receipt(record.receipt), lang: notice.language });
+    ui?.openPreferences(choices(), record && { record, json: box.receipt(record.receipt), lang });
   };
 
   // The way back: any [data-consent-open] on the page opens the preferences.
@@ -198,7 +199,7 @@ function start(cfg, ready, listeners, impl) {
     ready(copy());
   };
   Promise.all([readCookiesEarly(), shown]).then(([, n]) => {
-    if (n) t = (notice = n).texts;
+    if (n) [notice, t, lang] = [n, n.texts, n.language];
     safe(boot)();
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);
     else mount();

@@ -20,10 +20,8 @@
  *   validity_days?: number, refusal_validity_days?: number,
  *   cookie?: {name?: string, domain?: string | null}, gpc_categories?: string[],
  *   texts: Texts, categories: Category[]}} Notice
- * The config banner.js inlines: the notices of some languages (the server sends one), and every
- * language the site has.
  * @typedef {{site: string, banner_build: string, default_language: string, languages: string[],
- *   notices_version: string, floating_button: boolean, notices: Record<string, Notice>}} SiteConfig
+ *   floating_button: boolean, notices: Record<string, Notice>, notices_version: string}} SiteConfig
  *
  * Payload of the signed token kept in the cookie (itsdangerous, uncompressed JSON).
  * @typedef {{r: string, s: string, u: string, g: string[], d: string[], p: string, e: number,

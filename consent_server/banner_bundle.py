@@ -1,9 +1,10 @@
 """The banner script each site is served: the built bundle with the site inlined.
 
 One cache per app holds the bundle, its hash (``banner_build`` in receipts), the
-source map lined up with the served script, and each site's script. All of it is
-rebuilt together when the bundle file changes (a rebuild in development shows at
-once); in production it is read once.
+source map lined up with the served script, and each site's script per language
+(one notice inlined: notice_delivery.py). All of it is rebuilt together when the
+bundle file changes (a rebuild in development shows at once); in production it is
+read once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from flask import current_app
 
 from .errors import NotFound
+from .notice_delivery import banner_notice, notices_version
 from .sites import Site
 
 BUNDLE_NAME = "banner.js"
@@ -41,24 +43,33 @@ class _Build:
     bundle: bytes
     build: str  # SHA-256 of the bundle: the ``banner_build`` of receipts
     source_map: BuiltFile | None = None
-    scripts: dict[str, BuiltFile] = field(default_factory=dict)
+    scripts: dict[tuple[str, str], BuiltFile] = field(default_factory=dict)
 
 
-def site_script_config(site: Site, build: str) -> dict[str, object]:
-    """What the bundle reads from ``self.__consentSite``."""
+def site_script_config(site: Site, build: str, lang: str) -> dict[str, object]:
+    """What the bundle reads from ``self.__consentSite``: one language's notice.
+
+    ``languages`` names the others; the banner fetches one of them (with
+    ``notices_version`` as ``v``) only when the page's ``lang`` picks it.
+    """
     return {
         "site": site.id,
         "banner_build": build,
         "default_language": site.config["default_language"],
         "languages": site.config["languages"],
+        "notices_version": notices_version(site),
         "floating_button": site.config["floating_button"],
-        "notices": site.notices,
+        "notices": {lang: banner_notice(site.notices[lang])},
     }
 
 
-def _inline_config(site: Site, build: str) -> bytes:
+def _inline_config(site: Site, build: str, lang: str) -> bytes:
     """The first line of a site's script: its config as a JS assignment."""
-    config = json.dumps(site_script_config(site, build), separators=(",", ":"))
+    config = json.dumps(
+        site_script_config(site, build, lang),
+        separators=(",", ":"),
+        ensure_ascii=False,  # UTF-8 is shorter than \u escapes for el, bg, ...
+    )
     # Safe inside any script context: no "</script>", no JS line separators.
     config = (
         config.replace("<", "\\u003c")
@@ -115,14 +126,14 @@ class BannerBundle:
         """The bundle being served, as text (it is UTF-8 JavaScript)."""
         return self._build().bundle.decode("utf-8")
 
-    def script(self, site: Site) -> BuiltFile:
-        """The script a site's pages load (built once per site and bundle)."""
+    def script(self, site: Site, lang: str) -> BuiltFile:
+        """The script a site's pages load with ``lang``'s notice (built once each)."""
         current = self._build()
-        built = current.scripts.get(site.id)
+        built = current.scripts.get((site.id, lang))
         if built is None:
-            body = _inline_config(site, current.build) + current.bundle
+            body = _inline_config(site, current.build, lang) + current.bundle
             built = BuiltFile(body, hashlib.sha256(body).hexdigest()[:32])
-            current.scripts[site.id] = built
+            current.scripts[(site.id, lang)] = built
         return built
 
     def source_map(self) -> BuiltFile:

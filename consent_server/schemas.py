@@ -164,8 +164,25 @@ class NoticeSchema(CompiledDumpSchema):
     categories = fields.List(fields.Nested(NoticeCategorySchema))
 
 
+class BannerQueryArgsSchema(Schema):
+    lang = fields.String(
+        validate=FullMatch(LANGUAGE_RE),
+        metadata={
+            "description": "The page's language, when it has one: its notice is inlined"
+            " instead of the one `Accept-Language` picks"
+        },
+    )
+
+
 class NoticeQueryArgsSchema(Schema):
     lang = fields.String(validate=FullMatch(LANGUAGE_RE))
+    v = fields.String(
+        validate=FullMatch(r"^[0-9a-f]{16}$", error="Must be 16 hex digits."),
+        metadata={
+            "description": "The site's notices version (`notices_version` in"
+            " banner.js): when it is the current one, the answer is cached for good"
+        },
+    )
 
 
 # --- Consents -------------------------------------------------------------------

@@ -6,6 +6,28 @@
 import { TIMEOUT_MS } from './constants.js';
 
 /**
+ * The site's notice in one language, or whatever the server answered instead (config.js checks
+ * it); null on any failure. `v`, the site's notices version, makes the answer cacheable for good.
+ * @param {string} origin
+ * @param {string} site
+ * @param {string} lang
+ * @param {string} v
+ * @returns {Promise<unknown>}
+ */
+export async function getNotice(origin, site, lang, v) {
+  try {
+    const q = `lang=${encodeURIComponent(lang)}&v=${encodeURIComponent(v)}`;
+    const res = await fetch(`${origin}/v1/sites/${encodeURIComponent(site)}/notice?${q}`, {
+      credentials: 'omit',
+      signal: AbortSignal.timeout?.(TIMEOUT_MS),
+    });
+    return await res.json();
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Record a decision. `key` is the decision's own random secret, the same on every try, so a
  * retry never makes a second receipt. Never the receipt id: the public lookup shows those.
  * @param {string} origin

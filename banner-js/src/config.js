@@ -24,6 +24,8 @@ const validNotice = (n, site) =>
 /**
  * Validate a raw site config and fill defaults; null when unusable.
  * Malformed notices (or ones for another site) are dropped; at least one must remain.
+ * `languages` are all the site has: those of the inlined notices, and the ones it lists, which
+ * `fetchNotice` gets one at a time.
  * @param {unknown} raw
  * @returns {SiteConfig | null}
  */
@@ -33,18 +35,31 @@ export function validateConfig(raw) {
   /** @type {Record<string, Notice>} */
   const notices = {};
   for (const [lang, n] of Object.entries(r.notices || {})) if (validNotice(n, r.site)) notices[lang] = n;
+  const listed = Array.isArray(r.languages) ? r.languages.filter((/** @type {any} */ l) => typeof l == 'string') : [];
   const languages = Object.keys(notices);
   return languages.length
     ? {
         banner_build: '',
         default_language: 'en',
+        notices_version: '',
         ...r,
         floating_button: r.floating_button !== false,
-        languages,
+        languages: [...languages, ...listed],
         notices,
       }
     : null;
 }
+
+/**
+ * The notice of `lang` when banner.js did not inline it: fetched by `get` (api.js), and used only
+ * if it is a whole notice of this site in that language; else null (the inlined one is shown).
+ * @param {SiteConfig} cfg
+ * @param {string} lang
+ * @param {(lang: string) => Promise<unknown>} get
+ * @returns {Promise<Notice | null>}
+ */
+export const fetchNotice = async (cfg, lang, get) =>
+  cfg.notices[lang] || ((n) => (validNotice(n, cfg.site) && n.language === lang ? n : null))(await get(lang));
 
 /**
  * The config the server inlined before the bundle (`self.__consentSite=...;`), or null.

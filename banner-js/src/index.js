@@ -8,7 +8,8 @@
  * @typedef {import('./types.js').Method} Method
  * @typedef {import('./types.js').Layer} Layer
  */
-import { readConfig } from './config.js';
+import { getNotice } from './api.js';
+import { fetchNotice, readConfig } from './config.js';
 import { consentMode } from './consentmode.js';
 import { COOKIE_NAME, EVENT_CHANGE, EVENT_READY, OPEN_ATTR } from './constants.js';
 import { emit } from './events.js';
@@ -73,14 +74,16 @@ function start(cfg, ready, listeners, impl) {
   } catch {
     /* inline or no script: same origin */
   }
-  const lang = pickLanguage(cfg.languages, [
-    document.documentElement.lang,
-    ...navigator.languages,
-    cfg.default_language,
-  ]);
-  const notice = cfg.notices[lang];
+  const wanted = [document.documentElement.lang, ...navigator.languages, cfg.default_language];
+  // banner.js inlines the notice of the browser's language; a page `lang` may pick another, which
+  // is fetched (once: the answer is cached for good) and shown instead, or else the inlined one.
+  const shown = fetchNotice(cfg, pickLanguage(cfg.languages, wanted), (l) =>
+    getNotice(origin, site, l, cfg.notices_version),
+  );
+  let notice = cfg.notices[pickLanguage(Object.keys(cfg.notices), wanted)];
   // Every word the banner shows comes from the notice, which is hashed into every receipt.
-  const t = notice.texts;
+  let t = notice.texts;
+  let lang = notice.language;
   const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
   const cookie = notice.cookie || {};
   const cookieName = cookie.name || COOKIE_NAME;
@@ -225,7 +228,8 @@ function start(cfg, ready, listeners, impl) {
     emit(EVENT_READY, copy());
     ready(copy());
   };
-  readCookiesEarly().then(() => {
+  Promise.all([readCookiesEarly(), shown]).then(([, n]) => {
+    if (n) [notice, t, lang] = [n, n.texts, n.language];
     safe(boot)();
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);
     else mount();

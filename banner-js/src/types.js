@@ -27,7 +27,7 @@
  *   countries?: Record<string, string>, kept?: {consent?: string, refusal?: string},
  *   reload_on_withdraw?: boolean, texts: Texts, categories: Category[]}} Notice
  * @typedef {{site: string, banner_build: string, default_language: string, languages: string[],
- *   floating_button: boolean, notices: Record<string, Notice>}} SiteConfig
+ *   floating_button: boolean, notices: Record<string, Notice>, notices_version: string}} SiteConfig
  *
  * Payload of the signed token kept in the cookie (itsdangerous, uncompressed JSON).
  * @typedef {{r: string, s: string, u: string, g: string[], d: string[], p: string, e: number,

@@ -1,6 +1,12 @@
-"""The banner script with the site's notices inlined: one request renders it."""
+"""The banner script with one notice inlined: one request renders it.
+
+The notice is the one ``Accept-Language`` picks (so the response varies on it); a
+page whose ``lang`` picks another fetches that one from the notice endpoint.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
@@ -8,7 +14,9 @@ from flask.views import MethodView
 from ..archives import archive_served, build_row
 from ..banner_bundle import MAP_NAME, BuiltFile, banner_bundle
 from ..blueprint import Blueprint
-from ..sites import get_site
+from ..notice_delivery import accepted_language
+from ..schemas import BannerQueryArgsSchema
+from ..sites import get_site, match_language
 
 blp = Blueprint(
     "banner", __name__, url_prefix="/v1/sites", description="The banner script (public)"
@@ -30,15 +38,28 @@ def _cacheable(built: BuiltFile, mimetype: str) -> Response:
 
 @blp.route("/<site>/banner.js")
 class BannerView(MethodView):
+    @blp.arguments(BannerQueryArgsSchema(), location="query")
     @blp.response(
         200,
         content_type="text/javascript",
-        description="The banner script with this site's notices inlined",
+        description="The banner script with one notice inlined (`?lang=`, else the "
+        "language `Accept-Language` picks, with `Vary: Accept-Language`) and the list "
+        "of the site's other languages",
     )
     @blp.alt_response(304, description="Not modified (matching If-None-Match)")
-    def get(self, site: str) -> Response:
-        """The banner script for a site, with its notice inlined; ETag-cacheable."""
-        response = _cacheable(banner_bundle().script(get_site(site)), "text/javascript")
+    def get(self, args: dict[str, Any], site: str) -> Response:
+        """The banner script for a site, with one notice inlined; ETag-cacheable.
+
+        The inlined notice is in the language `?lang=` names (a page in one language
+        can name it), else in the first language of `Accept-Language` the site has
+        (`de-AT` falls back to `de`), else in the site's default language.
+        """
+        site_obj = get_site(site)
+        named = match_language(args.get("lang"), site_obj.config["languages"])
+        lang = named or accepted_language(site_obj, request.accept_languages)
+        response = _cacheable(banner_bundle().script(site_obj, lang), "text/javascript")
+        if not named:
+            response.vary.add("Accept-Language")
         # Keep every build the service serves (once per process, in the background).
         archive_served("build", build_row())
         # For devtools, instead of a sourceMappingURL comment in every download.

@@ -1,4 +1,8 @@
-"""GET /v1/sites/<site>/banner.js and its source map: bodies, ETag/304, caching."""
+"""GET /v1/sites/<site>/banner.js and its source map: bodies, ETag/304, caching.
+
+banner.js inlines one notice, the one Accept-Language picks; the others are fetched
+one at a time from the notice endpoint (issue #11: languages delivered per page).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent_server.default_site import DEFAULT_SITE, EU_LANGUAGES
+from consent_server.notice_delivery import IMMUTABLE
 from tests.api.helpers import other_app
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
+PREFIX = b"self.__consentSite="
+
+
+def _config(body: bytes) -> dict[str, Any]:
+    first = body.split(b"\n", 1)[0]
+    assert first.startswith(PREFIX) and first.endswith(b";")
+    config: dict[str, Any] = json.loads(first[len(PREFIX) : -1])
+    return config
 
 
 def test_banner_js_has_site_config_then_the_built_bundle(
@@ -22,11 +35,13 @@ def test_banner_js_has_site_config_then_the_built_bundle(
     rv = app.test_client().get("/v1/sites/default/banner.js")
     assert rv.status_code == 200
     assert rv.mimetype == "text/javascript"
-    first, rest = rv.data.split(b"\n", 1)
-    assert first.startswith(b"self.__consentSite=") and first.endswith(b";")
-    config = json.loads(first[len(b"self.__consentSite=") : -1])
+    rest = rv.data.split(b"\n", 1)[1]
+    config = _config(rv.data)
     assert config["site"] == "default"
-    assert set(config["notices"]) == set(EU_LANGUAGES)
+    # One notice: the site's default language when the browser names none.
+    default = DEFAULT_SITE["default_language"]
+    assert list(config["notices"]) == [default]
+    assert config["languages"] == DEFAULT_SITE["languages"] == list(EU_LANGUAGES)
     assert rest == (STATIC / "banner.js").read_bytes()
     assert b"sourceMappingURL" not in rest
     # Devtools find the map through the header (relative to the script's URL).
@@ -136,3 +151,149 @@ def _vlq(segment: str) -> list[int]:
         values.append(-(value >> 1) if value & 1 else value >> 1)
         shift, value = 0, 0
     return values
+
+
+def test_banner_js_inlines_the_notice_accept_language_picks(app: Flask) -> None:
+    client = app.test_client()
+    languages = DEFAULT_SITE["languages"]
+    assert {"de", "fr"} <= set(languages)
+
+    def inlined(accept: str) -> str:
+        rv = client.get(
+            "/v1/sites/default/banner.js", headers={"Accept-Language": accept}
+        )
+        assert rv.status_code == 200
+        # Caches keep one copy per Accept-Language.
+        assert "Accept-Language" in rv.headers["Vary"]
+        (lang,) = _config(rv.data)["notices"]
+        return str(lang)
+
+    assert inlined("de-AT,de;q=0.9,en;q=0.8") == "de"
+    # Each tag in order, exact or by its language, like the banner's pickLanguage.
+    assert inlined("fr-CA, en;q=0.9") == "fr"
+    assert inlined("ja, fr;q=0.5") == "fr"
+    assert inlined("de;q=0, fr;q=0.1") == "fr"
+    default = DEFAULT_SITE["default_language"]
+    assert inlined("ja") == default
+    assert inlined("*") == default
+    assert inlined("not a language tag;;q=x") == default
+
+
+def _strings(value: Any) -> set[str]:
+    """Every string value in a JSON value."""
+    if isinstance(value, dict):
+        return {s for v in value.values() for s in _strings(v)}
+    if isinstance(value, list):
+        return {s for v in value for s in _strings(v)}
+    return {value} if isinstance(value, str) else set()
+
+
+def test_the_inlined_notice_is_the_hashed_one_without_what_the_banner_never_reads(
+    app: Flask,
+) -> None:
+    client = app.test_client()
+    rv = client.get("/v1/sites/default/banner.js", headers={"Accept-Language": "de"})
+    inlined = _config(rv.data)["notices"]["de"]
+    whole = client.get("/v1/sites/default/notice?lang=de").json
+    assert inlined["notice"] == whole["notice"] and inlined["language"] == "de"
+    # Every string the banner shows is the hashed notice's own, and all of them are
+    # there but the top-level fields the banner never reads.
+    assert inlined["texts"] == whole["texts"]
+    assert _strings(inlined) <= _strings(whole)
+    unread = {"languages", "jurisdiction", "policy_sha256"}
+    kept = {k: v for k, v in whole.items() if k not in unread}
+    assert _strings(kept) == _strings(inlined)
+    assert not unread & set(inlined)
+    assert [c["id"] for c in inlined["categories"]] == [
+        c["id"] for c in whole["categories"]
+    ]
+    assert "null" not in json.dumps(inlined)
+
+
+def test_a_page_can_name_its_language(app: Flask) -> None:
+    client = app.test_client()
+    french = {"Accept-Language": "fr"}
+    rv = client.get("/v1/sites/default/banner.js?lang=de-AT", headers=french)
+    assert list(_config(rv.data)["notices"]) == ["de"]
+    # The answer is the same for every browser.
+    assert "Accept-Language" not in rv.headers.get("Vary", "")
+    lacking = client.get("/v1/sites/default/banner.js?lang=ja", headers=french)
+    assert list(_config(lacking.data)["notices"]) == ["fr"]
+    assert "Accept-Language" in lacking.headers["Vary"]
+    bad = client.get("/v1/sites/default/banner.js?lang=<x>")
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+
+
+def test_each_language_has_its_own_etag(app: Flask) -> None:
+    client = app.test_client()
+    german = client.get(
+        "/v1/sites/default/banner.js", headers={"Accept-Language": "de"}
+    )
+    french = client.get(
+        "/v1/sites/default/banner.js", headers={"Accept-Language": "fr"}
+    )
+    assert german.headers["ETag"] != french.headers["ETag"]
+    again = client.get(
+        "/v1/sites/default/banner.js",
+        headers={"Accept-Language": "de-AT", "If-None-Match": german.headers["ETag"]},
+    )
+    assert again.status_code == 304 and "Accept-Language" in again.headers["Vary"]
+    other = client.get(
+        "/v1/sites/default/banner.js",
+        headers={"Accept-Language": "fr", "If-None-Match": german.headers["ETag"]},
+    )
+    assert other.status_code == 200 and other.data == french.data
+
+
+def test_a_notice_fetched_with_the_current_version_is_cached_for_good(
+    app: Flask,
+) -> None:
+    client = app.test_client()
+    version = _config(client.get("/v1/sites/default/banner.js").data)[
+        "notices_version"
+    ]
+    url = f"/v1/sites/default/notice?lang=fr&v={version}"
+    rv = client.get(url)
+    assert rv.status_code == 200 and rv.json["language"] == "fr"
+    assert rv.headers["Cache-Control"] == IMMUTABLE
+    assert rv.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": rv.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["Cache-Control"] == IMMUTABLE
+    assert again.headers["ETag"] == rv.headers["ETag"]
+    # Without it (or with an old one) the answer may change: a short lifetime.
+    for other in ("/v1/sites/default/notice?lang=fr", url[:-4] + "0000"):
+        short = client.get(other)
+        assert short.status_code == 200 and short.json == rv.json
+        assert "immutable" not in short.headers["Cache-Control"]
+        assert "max-age=300" in short.headers["Cache-Control"]
+
+
+def test_a_bad_notices_version_is_a_problem(app: Flask) -> None:
+    rv = app.test_client().get("/v1/sites/default/notice?lang=fr&v=<script>")
+    assert rv.status_code == 422
+    assert rv.mimetype == "application/problem+json"
+    assert "v" in rv.json["errors"]
+
+
+def test_the_notices_version_changes_with_any_notice(
+    app_config: dict[str, Any], tmp_path: Path
+) -> None:
+    english = {"Accept-Language": "en"}
+
+    def served(name: str, texts: dict[str, Any]) -> dict[str, Any]:
+        site = copy.deepcopy(DEFAULT_SITE)
+        site["texts"] = {**site.get("texts", {}), **texts}
+        site_file = tmp_path / name
+        site_file.write_text(
+            json.dumps({"sites": {"default": site}}), encoding="utf-8"
+        )
+        with other_app(app_config, site_file) as app:
+            body = app.test_client().get("/v1/sites/default/banner.js", headers=english)
+            return _config(body.data)
+
+    before = served("before.json", {})
+    after = served("after.json", {"fr": {"title": "Autre titre"}})
+    # Only the French notice changed, and so the version every notice URL carries.
+    assert before["notices"]["en"] == after["notices"]["en"]
+    assert before["notices_version"] != after["notices_version"]

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { safeUrl, validateConfig } from "../../banner-js/src/config.js";
+import {
+  fetchNotice,
+  safeUrl,
+  validateConfig,
+} from "../../banner-js/src/config.js";
 import { notice } from "./helpers.mjs";
 
 const raw = (over = {}) => ({
@@ -15,16 +19,32 @@ const raw = (over = {}) => ({
 });
 
 describe("validateConfig", () => {
-  test("a good config passes, languages come from the notices present", () => {
-    const c = validateConfig(raw({ languages: ["en", "de", "fr"] }));
+  test("a good config passes, languages: the inlined notices' and the listed ones", () => {
+    const c = validateConfig(
+      raw({ languages: ["en", "de", "fr", 3, null], notices_version: "v1" }),
+    );
     assert.equal(c.site, "default");
-    assert.deepEqual(c.languages, ["en", "de"]);
+    assert.deepEqual(new Set(c.languages), new Set(["en", "de", "fr"]));
+    assert.equal(c.notices_version, "v1");
     assert.equal(c.floating_button, true);
+    // The server inlines one notice and lists every language.
+    const one = validateConfig(
+      raw({ languages: ["en", "de", "pt"], notices: { de: notice() } }),
+    );
+    assert.deepEqual(Object.keys(one.notices), ["de"]);
+    assert.deepEqual(new Set(one.languages), new Set(["de", "en", "pt"]));
+    assert.deepEqual(
+      new Set(validateConfig(raw({ languages: "en" })).languages),
+      new Set(["en", "de"]),
+      "a list that is no list is ignored",
+    );
   });
 
   test("defaults", () => {
     const c = validateConfig({ site: "default", notices: { en: notice() } });
     assert.equal(c.default_language, "en");
+    assert.equal(c.notices_version, "");
+    assert.deepEqual(c.languages, ["en"]);
     assert.equal(c.banner_build, "");
     assert.equal(c.floating_button, true);
     assert.equal(
@@ -58,7 +78,7 @@ describe("validateConfig", () => {
         },
       }),
     );
-    assert.deepEqual(c.languages, ["en"]);
+    assert.deepEqual(Object.keys(c.notices), ["en"]);
   });
 
   test("a notice without every UI string is not used: the banner has none of its own", () => {
@@ -74,11 +94,56 @@ describe("validateConfig", () => {
         },
       }),
     );
-    assert.deepEqual(c.languages, ["en"]);
+    assert.deepEqual(Object.keys(c.notices), ["en"]);
     assert.equal(
       validateConfig(raw({ notices: { en: notice({ texts }) } })),
       null,
     );
+  });
+});
+
+describe("fetchNotice: the notice of a language banner.js did not inline", () => {
+  const cfg = () =>
+    validateConfig(
+      raw({ languages: ["en", "de", "pt"], notices: { en: notice() } }),
+    );
+  const german = notice({ language: "de", notice: "d".repeat(64) });
+
+  test("an inlined language is not fetched", async () => {
+    const c = cfg();
+    const asked = [];
+    const n = await fetchNotice(c, "en", async (l) => asked.push(l));
+    assert.equal(n, c.notices.en);
+    assert.deepEqual(asked, []);
+  });
+
+  test("another language is fetched, once, and used when it is a whole notice of it", async () => {
+    const asked = [];
+    const n = await fetchNotice(cfg(), "de", async (l) => {
+      asked.push(l);
+      return german;
+    });
+    assert.deepEqual(asked, ["de"]);
+    assert.equal(n, german);
+  });
+
+  test("a failed or wrong answer gives null: the inlined notice is shown", async () => {
+    const texts = notice().texts;
+    delete texts.title;
+    for (const answer of [
+      null,
+      { type: "about:blank", status: 404, title: "Not Found" },
+      notice({ language: "en" }), // the server's fallback, not the language asked for
+      notice({ language: "de", site: "other" }),
+      notice({ language: "de", texts }),
+      { ...german, categories: undefined },
+    ]) {
+      assert.equal(
+        await fetchNotice(cfg(), "de", async () => answer),
+        null,
+        JSON.stringify(answer)?.slice(0, 80),
+      );
+    }
   });
 });
 

@@ -16,6 +16,13 @@ describe("pickLanguage", () => {
   test("a regional tag falls back to its language: de-AT -> de", () => {
     assert.equal(pickLanguage(ALL, ["de-AT"]), "de");
     assert.equal(pickLanguage(ALL, ["nl_BE"]), "nl");
+    assert.equal(pickLanguage([...ALL, "pt"], ["pt-BR", "en"]), "pt");
+  });
+
+  test("a language the site lacks falls to the next wanted one, then the site default", () => {
+    // What index.js asks: <html lang>, navigator.languages, the site's default.
+    assert.equal(pickLanguage(ALL, ["ja-JP", "ja", "fr"]), "fr");
+    assert.equal(pickLanguage(ALL, ["ja-JP", "ja", "nl"]), "nl");
   });
 
   test("then navigator.languages, in order", () => {

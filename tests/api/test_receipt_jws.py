@@ -356,3 +356,12 @@ def test_a_retired_key_vouches_only_for_its_own_period(
     with rotated.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_openapi_document_shows_the_jws_and_its_check(client: FlaskClient) -> None:
+    schemas = client.get("/v1/openapi.json").json["components"]["schemas"]
+    assert "jws" in schemas["ConsentCreated"]["properties"]
+    assert "jws" in schemas["ReceiptDetail"]["properties"]
+    assert {"valid", "reason", "kid", "mismatches"} <= set(
+        schemas["JWSCheck"]["properties"]
+    )

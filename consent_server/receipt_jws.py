@@ -74,8 +74,9 @@ def check_receipt_jws(
     """Check a stored receipt's JWS with the JWKS, and its payload against the row.
 
     ``reason`` is ``missing`` (recorded before receipts were signed), ``erased``,
-    a ``verify_compact`` reason, or ``mismatch`` (the payload and the stored
-    receipt differ in ``mismatches``).
+    a ``verify_compact`` reason, ``mismatch`` (the payload and the stored receipt
+    differ in ``mismatches``) or ``outside_key_period`` (a retired key signed a
+    receipt made outside the period the JWKS says it signed in).
     """
     result: dict[str, Any] = {
         "valid": False,
@@ -86,10 +87,9 @@ def check_receipt_jws(
     if receipt.jws is None:
         result["reason"] = "erased" if receipt.token is None else "missing"
         return result
+    jwks = jwks or current_signing_keys().jwks()
     try:
-        header, payload = verify_compact_header(
-            receipt.jws, jwks or current_signing_keys().jwks(), typ=RECEIPT_TYP
-        )
+        header, payload = verify_compact_header(receipt.jws, jwks, typ=RECEIPT_TYP)
     except JWSInvalid as exc:
         result["reason"] = exc.reason
         return result
@@ -97,10 +97,23 @@ def check_receipt_jws(
     stored = receipt_payload(receipt)
     keys = list(stored) + [k for k in payload if k not in stored]
     result["mismatches"] = [k for k in keys if payload.get(k) != stored.get(k)]
-    result["valid"] = not result["mismatches"]
     if result["mismatches"]:
         result["reason"] = "mismatch"
+    elif not _in_key_period(jwks, header["kid"], receipt.created_at):
+        result["reason"] = "outside_key_period"
+    result["valid"] = result["reason"] is None
     return result
+
+
+def _in_key_period(jwks: Mapping[str, Any], kid: str, created_at: datetime) -> bool:
+    """Whether the key signed in the period the JWKS gives it (retired keys only;
+    a key that still signs has no period)."""
+    for entry in jwks.get("keys", []):
+        if entry.get("kid") == kid and "signed_until" in entry:
+            start = datetime.fromisoformat(entry["signed_from"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(entry["signed_until"].replace("Z", "+00:00"))
+            return bool(start <= created_at <= end)
+    return True
 
 
 def receipts_by_kid() -> Counter[str | None]:

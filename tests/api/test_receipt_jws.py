@@ -319,3 +319,49 @@ def test_the_cli_counts_receipts_by_the_key_that_signed_them(
     with rotated.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_retired_key_vouches_only_for_its_own_period(
+    app_config: dict[str, Any],
+    client: FlaskClient,
+    record: Callable[..., Any],
+    auditor: dict[str, str],
+) -> None:
+    """A receipt dated after its key was retired was signed with a key that no
+    longer signs: the check says so, though the signature itself holds."""
+    old = record().json
+    [old_key] = [
+        k
+        for k in client.get("/.well-known/jwks.json").json["keys"]
+        if k["kid"] == "test-newest"
+    ]
+    retired = {
+        **old_key,
+        "signed_from": "2025-01-01T00:00:00Z",
+        "signed_until": "2026-01-01T00:00:00Z",
+    }
+    rotated = create_app(
+        {
+            **app_config,
+            "CONSENT_SIGNING_KEYS": new_key_entry("rotated"),
+            "CONSENT_RETIRED_SIGNING_KEYS": json.dumps([retired]),
+        }
+    )
+    detail = rotated.test_client().get(
+        f"/v1/admin/receipts/{old['receipt']['id']}", headers=auditor
+    )
+    check = detail.json["verification"]["jws"]
+    assert (check["valid"], check["reason"]) == (False, "outside_key_period")
+    assert check["kid"] == "test-newest" and check["mismatches"] == []
+    with rotated.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_openapi_document_shows_the_jws_and_its_check(client: FlaskClient) -> None:
+    schemas = client.get("/v1/openapi.json").json["components"]["schemas"]
+    assert "jws" in schemas["ConsentCreated"]["properties"]
+    assert "jws" in schemas["ReceiptDetail"]["properties"]
+    assert {"valid", "reason", "kid", "mismatches"} <= set(
+        schemas["JWSCheck"]["properties"]
+    )

@@ -208,7 +208,7 @@ def consent_record(
         ],
         "dpv:hasConsentStatus": consent_status(
             any(choices.get(c) for c in optional),
-            any(previous.get(c) for c in optional),
+            any(previous.get(c) for c in optional) if previous else None,
             facts,
         ),
         "dpv:hasEntity": [

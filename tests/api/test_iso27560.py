@@ -483,3 +483,24 @@ def test_the_staff_ui_offers_the_record_as_a_download(
     (record,) = records_of(expanded_receipt(json.loads(rv.data)))
     check_record(record)
     assert value(record, DCT + "identifier") == corpus["a1"]
+
+
+def test_a_withdrawal_withdraws_only_what_was_given(
+    client: FlaskClient, auditor: dict[str, str], record: Any
+) -> None:
+    first = record(choices={"persistent": True, "third_party": False}).json
+    second = record(
+        choices={"persistent": False, "third_party": False},
+        subject=first["receipt"]["subject"],
+        token=first["token"],
+        method="reject_all",
+    ).json
+    assert second["receipt"]["action"] == "withdraw"
+    path = f"/v1/admin/receipts/{second['receipt']['id']}?format=iso27560"
+    (found,) = records_of(expanded_receipt(get_iso(client, path, auditor)))
+    check_record(found)
+    assert status(found) == DPV + "ConsentWithdrawn"
+    assert status(process(found, "persistent")) == DPV + "ConsentWithdrawn"
+    # Never given, so not withdrawn: refused again.
+    assert status(process(found, "third_party")) == DPV + "ConsentRefused"
+    assert status(process(found, "session")) == DPV + "ConsentGiven"

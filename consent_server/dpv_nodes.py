@@ -83,7 +83,7 @@ def consent_status(
     return {
         "@type": kind,
         "dpv:isIndicatedAtTime": as_time(facts["created_at"]),
-        "dpv:isIndicatedBy": ref(subject_iri(facts["site"], facts["subject"])),
+        "dpv:isIndicatedBy": ref(facts["subject_iri"]),
         "dpv:hasIndicationMethod": f"{facts['method']}: the visitor used {method} "
         f"{layer}" + (" (Global Privacy Control signal sent)" if facts["gpc"] else ""),
         "dpv:hasDuration": {

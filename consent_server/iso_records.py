@@ -77,7 +77,8 @@ def record_lines(stmt: Any, base_url: str) -> Iterator[str]:
             base_url,
             row.previous_choices,
         )
-        buffer.append(json.dumps(standalone(record), ensure_ascii=False))
+        line = json.dumps(standalone(record), ensure_ascii=False, separators=(",", ":"))
+        buffer.append(line)
         if len(buffer) >= 500:
             yield "\n".join(buffer) + "\n"
             buffer.clear()

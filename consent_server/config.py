@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import os
@@ -14,7 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from .default_site import DEFAULT_SITE
+from .default_site import default_policy, default_site
 from .signing import parse_secret_keys
 from .site_schema import SiteConfigSchema
 from .sites import PolicyDocument
@@ -138,7 +137,8 @@ def load_sites(path: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]
 
     A site in the file with the id ``default`` replaces the built-in one.
     """
-    raw_sites: dict[str, Any] = {"default": copy.deepcopy(DEFAULT_SITE)}
+    built_in_raw = default_site()
+    raw_sites: dict[str, Any] = {"default": built_in_raw}
     source = "built-in default site"
     if path:
         source = str(path)
@@ -162,6 +162,10 @@ def load_sites(path: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]
             site["policy_document"] = read_policy(
                 base / site["policy_file"], source, sid
             )
+    built_in = sites["default"]
+    if raw_sites["default"] is built_in_raw and not built_in["policy_file"]:
+        # The built-in site serves our summary of its policy, pinned like a file.
+        built_in["policy_document"] = default_policy()
     return sites
 
 

@@ -1,158 +1,171 @@
-"""The built-in site ``default``: the three cookie categories of our privacy policy.
+"""The built-in site ``default``: IMAGINE by Trooper.AI, the site of our privacy policy.
 
-Texts are our own words for what the policy promises: session cookies are temporary
-and always on; persistent and third-party cookies need the visitor's consent.
+The structure (controller, storage countries, categories, services, cookies) is here;
+the words a visitor reads (category titles and descriptions, service purposes, the
+purposes line) are in ``default_site_texts/<lang>.json``, one file per language with
+the keys of ``en.json``. The services are examples of EU services that a deployer
+replaces with their own; none is a US analytics tool or carries advertising signals.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+from functools import cache
+from importlib import resources
 from typing import Any
 
-DEFAULT_SITE: dict[str, Any] = {
+from .sites import PolicyDocument
+
+BASE_LANGUAGE = "en"
+
+# The 24 official languages of the European Union.
+EU_LANGUAGES = (
+    "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split()
+)
+
+# About six months (CNIL: choices kept about six months), for consent and refusal.
+SIX_MONTHS_DAYS = 180
+# CNIL: audience measurement cookies live at most 13 months; no default goes past it.
+THIRTEEN_MONTHS_DAYS = 395
+
+_STRUCTURE: dict[str, Any] = {
     "policy_version": "2026-01",
     "policy_url": None,
     "jurisdiction": "EU",
-    "default_language": "en",
-    "languages": ["en", "de", "fr", "nl"],
-    "validity_days": 365,
-    # A refusal is asked again sooner than a consent is, but not on every visit.
-    "refusal_validity_days": 180,
+    "default_language": BASE_LANGUAGE,
+    "languages": list(EU_LANGUAGES),
+    "validity_days": SIX_MONTHS_DAYS,
+    "refusal_validity_days": SIX_MONTHS_DAYS,
     # Proof of consent is kept three years, then purged (`flask consent purge`).
     "retention_days": 1095,
+    "storage_countries": ["FR", "NL", "DE"],
     "allowed_origins": [],
     "gpc_categories": ["third_party"],
     "floating_button": True,
+    "reload_on_withdraw": True,
     "cookie": {"name": "consent", "domain": None},
     "controller": {
-        "name": "Example Controller",
-        "contact": "Data protection officer",
-        "address": "Example Street 1, 10115 Berlin, Germany",
-        "email": "privacy@example.com",
+        "name": "IMAGINE by Trooper.AI",
+        "contact": "info@trooper.ai",
+        "address": None,
+        "email": "info@trooper.ai",
     },
-    "texts": {},
     "categories": [
         {
             "id": "session",
             "required": True,
-            "texts": {
-                "en": {
-                    "title": "Session cookies",
-                    "description": "Short-lived cookies that are deleted when you "
-                    "close the browser. They keep you signed in and remember your "
-                    "shopping cart while you browse, so the site works at all.",
-                },
-                "de": {
-                    "title": "Sitzungs-Cookies",
-                    "description": "Kurzlebige Cookies, die beim Schließen des "
-                    "Browsers gelöscht werden. Sie halten Sie angemeldet und merken "
-                    "sich Ihren Warenkorb, damit die Website überhaupt funktioniert.",
-                },
-                "fr": {
-                    "title": "Cookies de session",
-                    "description": "Cookies temporaires supprimés à la fermeture du "
-                    "navigateur. Ils vous gardent connecté et retiennent votre panier "
-                    "pendant la navigation, pour que le site fonctionne.",
-                },
-                "nl": {
-                    "title": "Sessiecookies",
-                    "description": "Tijdelijke cookies die worden verwijderd zodra u "
-                    "de browser sluit. Ze houden u ingelogd en onthouden uw "
-                    "winkelwagen, zodat de site kan werken.",
-                },
-            },
             "cookies": [
-                {
-                    "name": "session",
-                    "provider": "This site",
-                    "duration": "Until the browser closes",
-                    "party": "first",
-                }
+                {"name": "session", "session": True, "party": "first"},
             ],
             "consent_mode": ["security_storage"],
         },
         {
             "id": "persistent",
             "required": False,
-            "texts": {
-                "en": {
-                    "title": "Persistent cookies",
-                    "description": "Cookies that stay on your device for a set time "
-                    "to remember your preferences and actions across visits.",
-                },
-                "de": {
-                    "title": "Dauerhafte Cookies",
-                    "description": "Cookies, die für eine festgelegte Zeit auf Ihrem "
-                    "Gerät bleiben, um Ihre Einstellungen und Aktionen über Besuche "
-                    "hinweg zu speichern.",
-                },
-                "fr": {
-                    "title": "Cookies persistants",
-                    "description": "Cookies conservés sur votre appareil pendant une "
-                    "durée fixée pour mémoriser vos préférences et vos actions d'une "
-                    "visite à l'autre.",
-                },
-                "nl": {
-                    "title": "Permanente cookies",
-                    "description": "Cookies die een vaste tijd op uw apparaat blijven "
-                    "om uw voorkeuren en handelingen tussen bezoeken te onthouden.",
-                },
-            },
             "cookies": [
-                {
-                    "name": "prefs",
-                    "provider": "This site",
-                    "duration": "1 year",
-                    "party": "first",
-                }
+                {"name": "prefs", "max_age_days": SIX_MONTHS_DAYS, "party": "first"},
             ],
             "consent_mode": ["functionality_storage", "personalization_storage"],
         },
         {
             "id": "third_party",
             "required": False,
-            "texts": {
-                "en": {
-                    "title": "Third-party cookies",
-                    "description": "Cookies set by other services that run on our "
-                    "pages, such as analytics that show how the site is used, or "
-                    "advertising.",
-                },
-                "de": {
-                    "title": "Drittanbieter-Cookies",
-                    "description": "Cookies anderer Dienste, die auf unseren Seiten "
-                    "laufen, etwa Analysen zur Nutzung der Website oder Werbung.",
-                },
-                "fr": {
-                    "title": "Cookies tiers",
-                    "description": "Cookies déposés par d'autres services présents "
-                    "sur nos pages, par exemple la mesure d'audience ou la publicité.",
-                },
-                "nl": {
-                    "title": "Cookies van derden",
-                    "description": "Cookies van andere diensten op onze pagina's, "
-                    "zoals statistieken over het gebruik van de site of advertenties.",
-                },
-            },
-            "cookies": [
+            "services": [
                 {
-                    "pattern": "^_ga",
-                    "provider": "Google Analytics",
-                    "duration": "2 years",
-                    "party": "first",
-                }
-            ],
-            "third_parties": [
+                    # Example: Matomo Cloud, run by InnoCraft Ltd, keeps its data in
+                    # Germany; its tracker sets first-party cookies on the site.
+                    "id": "analytics",
+                    "name": "Matomo Cloud",
+                    "provider": "InnoCraft Ltd (Matomo)",
+                    "country": "DE",
+                    "privacy_url": "https://matomo.org/privacy-policy/",
+                    "cookies": [
+                        {
+                            "pattern": r"^_pk_id\.",
+                            "max_age_days": THIRTEEN_MONTHS_DAYS,
+                            "party": "first",
+                            "country": "DE",
+                        },
+                        {
+                            "pattern": r"^_pk_ses\.",
+                            "max_age_days": 1,
+                            "party": "first",
+                            "country": "DE",
+                        },
+                    ],
+                    "consent_mode": ["analytics_storage"],
+                },
                 {
-                    "name": "Google Analytics",
-                    "url": "https://policies.google.com/privacy",
-                }
+                    # Example: Dailymotion SA, Paris; its player sets its own cookies.
+                    "id": "video",
+                    "name": "Dailymotion",
+                    "provider": "Dailymotion SA",
+                    "country": "FR",
+                    "privacy_url": "https://legal.dailymotion.com/en/privacy-policy/",
+                    "cookies": [
+                        {
+                            "name": "v1st",
+                            "provider": "Dailymotion SA",
+                            "max_age_days": THIRTEEN_MONTHS_DAYS,
+                            "party": "third",
+                            "country": "FR",
+                        },
+                    ],
+                    "consent_mode": [],
+                },
             ],
-            "consent_mode": [
-                "analytics_storage",
-                "ad_storage",
-                "ad_user_data",
-                "ad_personalization",
-            ],
+            "consent_mode": ["analytics_storage"],
         },
     ],
 }
+
+
+def _read_texts(lang: str) -> dict[str, Any] | None:
+    try:
+        raw = (
+            resources.files(__package__) / "default_site_texts" / f"{lang}.json"
+        ).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+@cache
+def default_site_texts() -> dict[str, dict[str, Any]]:
+    """Language -> the default site's own texts, for every language file present."""
+    found = {lang: _read_texts(lang) for lang in EU_LANGUAGES}
+    return {lang: texts for lang, texts in found.items() if texts is not None}
+
+
+def default_site() -> dict[str, Any]:
+    """The built-in site as a site file would state it (a fresh copy each call)."""
+    site = copy.deepcopy(_STRUCTURE)
+    texts = default_site_texts()
+    site["texts"] = {lang: {"purposes": t["purposes"]} for lang, t in texts.items()}
+    for category in site["categories"]:
+        category["texts"] = {
+            lang: dict(t["categories"][category["id"]]) for lang, t in texts.items()
+        }
+        for service in category.get("services", []):
+            service["texts"] = {
+                lang: dict(t["services"][service["id"]]) for lang, t in texts.items()
+            }
+    return site
+
+
+def default_policy() -> PolicyDocument:
+    """Our short summary of the policy, served while no policy file is configured."""
+    text = (resources.files(__package__) / "default_policy.html").read_text(
+        encoding="utf-8"
+    )
+    return PolicyDocument.from_text(text, "text/html")
+
+
+def __getattr__(name: str) -> Any:
+    # ``DEFAULT_SITE`` is read lazily: the texts are package files, and importing
+    # this module reads nothing.
+    if name == "DEFAULT_SITE":
+        return default_site()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

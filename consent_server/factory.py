@@ -23,6 +23,7 @@ from .limiter import storage_options
 from .log_sealer import register_log_sealer
 from .signing import parse_secret_keys
 from .signing_keys import SigningKeyError, configure_signing_keys
+from .site_checks import check_production_sites
 from .sites import build_sites
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     except SigningKeyError as exc:
         raise ConfigError(str(exc)) from exc
     configs = load_sites(app.config["CONSENT_SITES_FILE"])
+    if env == "production":
+        check_production_sites(configs)
     app.extensions["consent_sites"] = build_sites(configs)
     app.extensions["consent_stored_notices"] = set()
     _configure_bounds(app)

@@ -50,16 +50,34 @@ class ProblemSchema(Schema):
 
 
 class NoticeCookieSchema(CompiledDumpSchema):
+    """A cookie or storage key, its duration and provider in the notice's language."""
+
     name = fields.String(allow_none=True)
     pattern = fields.String(allow_none=True)
-    provider = fields.String(allow_none=True)
-    duration = fields.String(allow_none=True)
-    party = fields.String()
-    description = fields.String(allow_none=True)
     kind = fields.String(
         metadata={"enum": ["cookie", "local_storage", "session_storage"]}
     )
-    country = fields.String(allow_none=True)
+    provider = fields.String(allow_none=True)
+    duration = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "In words, in the notice's language (null: kept until the "
+            "visitor clears it)"
+        },
+    )
+    max_age_days = fields.Integer(allow_none=True)
+    session = fields.Boolean(
+        metadata={"description": "Deleted when the browser closes"}
+    )
+    party = fields.String(metadata={"enum": ["first", "third"]})
+    country = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ISO 3166-1 alpha-2 where its data are processed; null: "
+            "the site's storage countries"
+        },
+    )
+    purpose = fields.String(allow_none=True)
 
 
 class NoticeServiceSchema(CompiledDumpSchema):
@@ -69,6 +87,11 @@ class NoticeServiceSchema(CompiledDumpSchema):
     name = fields.String()
     provider = fields.String()
     country = fields.String(metadata={"description": "ISO 3166-1 alpha-2"})
+    eu = fields.Boolean(
+        metadata={
+            "description": "The country is in the EU/EEA: data stay under the GDPR"
+        }
+    )
     privacy_url = fields.String(allow_none=True)
     purpose = fields.String()
     cookies = fields.List(fields.Nested(NoticeCookieSchema))
@@ -86,6 +109,16 @@ class NoticeCategorySchema(CompiledDumpSchema):
     consent_mode = fields.List(fields.String())
 
 
+class NoticeLinksSchema(CompiledDumpSchema):
+    policy = fields.String()
+    declaration = fields.String()
+
+
+class NoticeKeptSchema(CompiledDumpSchema):
+    consent = fields.String()
+    refusal = fields.String()
+
+
 class NoticeSchema(CompiledDumpSchema):
     """The notice a visitor sees: one site's categories and texts in one language."""
 
@@ -101,13 +134,32 @@ class NoticeSchema(CompiledDumpSchema):
         allow_none=True,
         metadata={"description": "SHA-256 of the policy text (`GET .../policy`)"},
     )
+    links = fields.Nested(
+        NoticeLinksSchema,
+        metadata={"description": "Paths resolve against the banner's own origin"},
+    )
     jurisdiction = fields.String()
     storage_countries = fields.List(fields.String())
+    countries = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "ISO 3166-1 alpha-2 -> name in the notice's language, for "
+            "every country the notice mentions"
+        },
+    )
     controller = fields.Nested(ControllerSchema)
     validity_days = fields.Integer()
     refusal_validity_days = fields.Integer()
+    kept = fields.Nested(
+        NoticeKeptSchema,
+        metadata={"description": "The validities in words, in the notice's language"},
+    )
     cookie = fields.Nested(SiteCookieSchema)
     gpc_categories = fields.List(fields.String())
+    reload_on_withdraw = fields.Boolean(
+        metadata={"description": "The banner reloads the page after a withdrawal"}
+    )
     texts = fields.Dict(keys=fields.String(), values=fields.String())
     categories = fields.List(fields.Nested(NoticeCategorySchema))
 

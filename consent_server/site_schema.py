@@ -25,6 +25,8 @@ from .vocabulary import (
     STORAGE_KINDS,
 )
 
+DEFAULT_VALIDITY_DAYS = 180
+
 
 class CookieSchema(Schema):
     name = fields.String(validate=FullMatch(COOKIE_NAME_RE), load_default=None)
@@ -32,7 +34,13 @@ class CookieSchema(Schema):
         validate=[validate.Length(min=1, max=200), valid_regex], load_default=None
     )
     provider = fields.String(validate=short_text, load_default=None)
+    # Free text kept as given; prefer ``max_age_days`` or ``session``, which the
+    # notice renders in each language.
     duration = fields.String(validate=short_text, load_default=None)
+    max_age_days = fields.Integer(
+        strict=True, validate=validate.Range(1, 3650), load_default=None
+    )
+    session = strict_boolean(load_default=False)
     party = fields.String(
         validate=validate.OneOf(("first", "third")), load_default="first"
     )
@@ -47,6 +55,16 @@ class CookieSchema(Schema):
     def _name_or_pattern(self, data: dict[str, Any], **kwargs: Any) -> None:
         if (data.get("name") is None) == (data.get("pattern") is None):
             raise ValidationError("Give exactly one of 'name' or 'pattern'.", "name")
+        lifetimes = [
+            data.get("duration") is not None,
+            data.get("max_age_days") is not None,
+            bool(data.get("session")),
+        ]
+        if sum(lifetimes) > 1:
+            raise ValidationError(
+                "Give at most one of 'duration', 'max_age_days' or 'session'.",
+                "max_age_days",
+            )
 
 
 class ThirdPartySchema(Schema):
@@ -128,8 +146,11 @@ class SiteConfigSchema(Schema):
         load_default=None,
         validate=validate.Length(min=1),
     )
+    # About six months (CNIL's recommendation for keeping a choice).
     validity_days = fields.Integer(
-        load_default=365, strict=True, validate=validate.Range(1, 3650)
+        load_default=DEFAULT_VALIDITY_DAYS,
+        strict=True,
+        validate=validate.Range(1, 3650),
     )
     refusal_validity_days = fields.Integer(
         load_default=None, strict=True, validate=validate.Range(1, 3650)
@@ -146,6 +167,9 @@ class SiteConfigSchema(Schema):
     )
     gpc_categories = fields.List(fields.String(), load_default=list)
     floating_button = strict_boolean(load_default=True)
+    # After a withdrawal the banner reloads the page, so scripts that already ran
+    # stop (issue #11).
+    reload_on_withdraw = strict_boolean(load_default=True)
     cookie = fields.Nested(SiteCookieSchema, load_default=lambda: {"name": "consent"})
     controller = fields.Nested(ControllerSchema, required=True)
     texts = fields.Dict(
@@ -196,7 +220,9 @@ class SiteConfigSchema(Schema):
                         "categories",
                     )
         refusal = data.get("refusal_validity_days")
-        if refusal is not None and refusal > data.get("validity_days", 365):
+        if refusal is not None and refusal > data.get(
+            "validity_days", DEFAULT_VALIDITY_DAYS
+        ):
             raise ValidationError(
                 "A refusal cannot be kept longer than a consent.",
                 "refusal_validity_days",

@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import current_app
 
-from .banner_texts import banner_texts
 from .errors import UnknownSite
+from .notice_content import build_notice
 
 
 def canonical_json(data: Any) -> bytes:
@@ -139,61 +139,9 @@ class Site:
         return self.notices[chosen]
 
     def _build_notice(self, lang: str) -> dict[str, Any]:
-        cfg = self.config
-        fallback = cfg["default_language"]
-        categories = []
-        for cat in cfg["categories"]:
-            texts = cat["texts"].get(lang) or cat["texts"][fallback]
-            categories.append(
-                {
-                    "id": cat["id"],
-                    "required": cat["required"],
-                    "title": texts["title"],
-                    "description": texts["description"],
-                    "cookies": cat["cookies"],
-                    "services": [
-                        _notice_service(s, lang, fallback) for s in cat["services"]
-                    ],
-                    "third_parties": cat["third_parties"],
-                    "consent_mode": cat["consent_mode"],
-                }
-            )
-        return {
-            "site": self.id,
-            "language": lang,
-            "languages": cfg["languages"],
-            "policy_version": cfg["policy_version"],
-            "policy_url": cfg["policy_url"],
-            "policy_sha256": self.policy.sha256 if self.policy else None,
-            "jurisdiction": cfg["jurisdiction"],
-            "storage_countries": cfg["storage_countries"],
-            "controller": cfg["controller"],
-            "validity_days": cfg["validity_days"],
-            "refusal_validity_days": cfg["refusal_validity_days"]
-            or cfg["validity_days"],
-            "cookie": cfg["cookie"],
-            "gpc_categories": cfg["gpc_categories"],
-            # Every word the banner shows: the notice is what the visitor read.
-            "texts": {**banner_texts(lang), **cfg["texts"].get(lang, {})},
-            "categories": categories,
-        }
-
-
-def _notice_service(
-    service: dict[str, Any], lang: str, fallback: str
-) -> dict[str, Any]:
-    """A service as the notice shows it, its purpose in one language."""
-    texts = service["texts"].get(lang) or service["texts"][fallback]
-    return {
-        "id": service["id"],
-        "name": service["name"],
-        "provider": service["provider"],
-        "country": service["country"],
-        "privacy_url": service["privacy_url"],
-        "purpose": texts["purpose"],
-        "cookies": service["cookies"],
-        "consent_mode": service["consent_mode"],
-    }
+        return build_notice(
+            self.id, self.config, lang, self.policy.sha256 if self.policy else None
+        )
 
 
 def build_sites(configs: dict[str, dict[str, Any]]) -> dict[str, Site]:

@@ -27,10 +27,11 @@ from tests.api.site_files import shop_site, write_sites
 from tests.support import logging_kept
 
 SHOP = "shop"
-# Every optional category of the default site, each way.
-ALL = {"persistent": True, "third_party": True}
-SOME = {"persistent": True, "third_party": False}
-NONE = {"persistent": False, "third_party": False}
+# Every optional category of the default site (and the services of its
+# third-party category), each way.
+ALL = {"persistent": True, "third_party": True, "analytics": True, "video": True}
+SOME = {"persistent": True, "third_party": False, "analytics": False, "video": False}
+NONE = {"persistent": False, "third_party": False, "analytics": False, "video": False}
 # The fields a public lookup answers with (DESIGN.md, "Public HTTP contract").
 DECISION_FIELDS = {
     "id",

@@ -44,6 +44,8 @@ def test_lookup_returns_the_current_decision(
         "session": True,
         "persistent": True,
         "third_party": False,
+        "analytics": False,
+        "video": False,
     }
     assert rv.json["valid"] is True
     assert "granted" not in rv.json

@@ -47,10 +47,13 @@ def test_recording_a_decision_returns_201_with_receipt_and_token(
     assert receipt["action"] == "grant"
     assert receipt["method"] == "custom"
     assert receipt["layer"] == "preferences"
+    # The default site's third-party services are named on their own too.
     assert receipt["choices"] == {
         "session": True,
         "persistent": True,
         "third_party": False,
+        "analytics": False,
+        "video": False,
     }
     assert receipt["policy_version"] == "2026-01"
     assert receipt["notice"] == notice["notice"]
@@ -71,6 +74,8 @@ def test_required_category_is_forced_on_and_every_category_is_named(
         "session": True,
         "persistent": False,
         "third_party": False,
+        "analytics": False,
+        "video": False,
     }
 
 
@@ -104,8 +109,8 @@ def test_client_supplied_times_are_refused(record: Record) -> None:
 @pytest.mark.parametrize(
     ("choices", "days"),
     [
-        ({"persistent": True, "third_party": False}, 365),
-        ({"persistent": False, "third_party": True}, 365),
+        ({"persistent": True, "third_party": False}, 180),
+        ({"persistent": False, "third_party": True}, 180),
         ({"persistent": False, "third_party": False}, 180),
     ],
     ids=["consent", "partial-consent", "refusal"],
@@ -301,7 +306,7 @@ def test_token_names_the_receipt_and_the_granted_categories(
     receipt = rv.json["receipt"]
     assert claims["id"] == receipt["id"]
     assert claims["subject"] == receipt["subject"]
-    assert claims["granted"] == ["session", "third_party"]
+    assert claims["granted"] == ["session", "third_party", "analytics", "video"]
     assert claims["denied"] == ["persistent"]
     assert datetime.fromisoformat(claims["expires_at"]) == datetime.fromisoformat(
         receipt["expires_at"]

@@ -109,7 +109,8 @@ CHOICE_ERRORS = [
         "marketing",
         id="unknown-category",
     ),
-    pytest.param({"persistent": True}, "third_party", id="missing-category"),
+    # third_party has services: the problem names what to give for each of them.
+    pytest.param({"persistent": True}, "analytics", id="missing-category"),
     pytest.param({}, "persistent", id="no-choices"),
     pytest.param({"persistent": 1, "third_party": False}, "persistent", id="one"),
     pytest.param(
@@ -152,7 +153,7 @@ def test_bad_choices_are_a_422_problem(
         ({"method": "accept_some"}, "method"),
         ({"layer": "footer"}, "layer"),
         ({"language": "klingon!"}, "language"),
-        ({"language": "es"}, "language"),
+        ({"language": "ja"}, "language"),
         ({"gpc": "1"}, "gpc"),
         ({"banner_build": "not hex"}, "banner_build"),
         ({"colour": "red"}, "colour"),

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from consent_server.default_site import default_site_texts
 from tests.api.helpers import assert_problem
 from tests.api.site_files import (
     BLOG_ORIGIN,
@@ -18,10 +19,9 @@ from tests.api.site_files import (
 )
 
 TITLES = {
-    "en": "Session cookies",
-    "de": "Sitzungs-Cookies",
-    "fr": "Cookies de session",
-    "nl": "Sessiecookies",
+    lang: texts.get(lang, texts["en"])["categories"]["session"]["title"]
+    for texts in [default_site_texts()]
+    for lang in ("en", "de", "fr", "nl")
 }
 
 
@@ -70,7 +70,13 @@ def test_notice_hash_differs_per_language(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("?lang=de-AT", "de"), ("?lang=fr-CA", "fr"), ("?lang=pt", "en"), ("", "en")],
+    [
+        ("?lang=de-AT", "de"),
+        ("?lang=fr-CA", "fr"),
+        ("?lang=pt-BR", "pt"),
+        ("?lang=ja", "en"),
+        ("", "en"),
+    ],
 )
 def test_notice_language_falls_back(
     client: FlaskClient, query: str, expected: str

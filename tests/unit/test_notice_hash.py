@@ -9,6 +9,7 @@ import json
 import pytest
 
 from consent_server.config import load_sites
+from consent_server.default_site import EU_LANGUAGES
 from consent_server.sites import Site, build_sites, canonical_json, pick_language
 
 
@@ -45,8 +46,8 @@ def test_notice_hash_is_stable_across_builds(site: Site) -> None:
 
 def test_every_language_has_its_own_hash(site: Site) -> None:
     hashes = [n["notice"] for n in site.notices.values()]
-    assert len(set(hashes)) == len(hashes) == 4
-    assert {site.by_hash[h] for h in hashes} == {"en", "de", "fr", "nl"}
+    assert len(set(hashes)) == len(hashes) == 24
+    assert {site.by_hash[h] for h in hashes} == set(EU_LANGUAGES)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +62,10 @@ def test_notice_hash_changes_when_a_text_changes(
     site: Site, path: tuple[object, ...]
 ) -> None:
     config = copy.deepcopy(site.config)
+    # German of its own, so that it does not fall back on the English being changed.
+    for category in config["categories"]:
+        category["texts"]["de"] = {"title": "Titel", "description": "Beschreibung"}
+    before = Site("default", copy.deepcopy(config))
     target = config
     for key in path[:-1]:
         target = target[key]  # type: ignore[index]
@@ -68,8 +73,8 @@ def test_notice_hash_changes_when_a_text_changes(
 
     changed = Site("default", config)
 
-    assert changed.notices["en"]["notice"] != site.notices["en"]["notice"]
-    assert changed.notices["de"]["notice"] == site.notices["de"]["notice"]
+    assert changed.notices["en"]["notice"] != before.notices["en"]["notice"]
+    assert changed.notices["de"]["notice"] == before.notices["de"]["notice"]
 
 
 def test_notice_hash_changes_with_the_policy_version(site: Site) -> None:
@@ -89,7 +94,8 @@ def test_notice_hash_changes_with_the_policy_version(site: Site) -> None:
         ("fr-CA", "fr"),
         ("nl", "nl"),
         ("xx", "en"),
-        ("pt-BR", "en"),
+        ("pt-BR", "pt"),
+        ("ja", "en"),
         (None, "en"),
         ("", "en"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from flask import Flask
 
 from consent_server import create_app
 from consent_server.config import ConfigError, dev_secret_key, from_env, load_sites
+from consent_server.default_site import EU_LANGUAGES, default_site_texts
 from tests.api.site_files import shop_site, to_toml, write_sites
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,15 +29,58 @@ def test_load_sites_without_a_file_is_the_default_site() -> None:
         ("persistent", False),
         ("third_party", False),
     ]
-    assert default["languages"] == ["en", "de", "fr", "nl"]
+    assert default["languages"] == list(EU_LANGUAGES)
+    assert len(default["languages"]) == 24
     assert default["gpc_categories"] == ["third_party"]
-    assert default["controller"]["email"]
+    assert default["controller"]["name"] == "IMAGINE by Trooper.AI"
+    assert default["controller"]["email"] == "info@trooper.ai"
+    assert default["storage_countries"] == ["FR", "NL", "DE"]
+    assert default["validity_days"] == 180
+    assert default["refusal_validity_days"] == 180
+    assert default["reload_on_withdraw"] is True
 
 
-def test_every_default_category_is_translated() -> None:
+def test_every_default_text_file_has_the_keys_of_english() -> None:
+    texts = default_site_texts()
+    assert "en" in texts
+
+    def shape(data: dict[str, Any]) -> dict[str, Any]:
+        return {k: shape(v) if isinstance(v, dict) else None for k, v in data.items()}
+
+    for lang, data in texts.items():
+        assert shape(data) == shape(texts["en"]), lang
+
+
+def test_every_default_category_and_service_has_texts_in_each_file() -> None:
     default = load_sites(None)["default"]
+    files = set(default_site_texts())
+    assert set(default["texts"]) == files
     for category in default["categories"]:
-        assert set(category["texts"]) == {"en", "de", "fr", "nl"}, category["id"]
+        assert set(category["texts"]) == files, category["id"]
+        for service in category["services"]:
+            assert set(service["texts"]) == files, service["id"]
+
+
+def test_default_site_names_no_us_analytics_or_advertising() -> None:
+    default = load_sites(None)["default"]
+    modes = {m for c in default["categories"] for m in c["consent_mode"]}
+    services = [s for c in default["categories"] for s in c["services"]]
+    modes |= {m for s in services for m in s["consent_mode"]}
+    assert not modes & {"ad_storage", "ad_user_data", "ad_personalization"}
+    assert services and all(s["country"] in {"FR", "DE"} for s in services)
+    assert "google" not in json.dumps(default, default=str).lower()
+
+
+def test_no_default_cookie_is_declared_for_more_than_13_months() -> None:
+    default = load_sites(None)["default"]
+    cookies = [k for c in default["categories"] for k in c["cookies"]]
+    cookies += [
+        k for c in default["categories"] for s in c["services"] for k in s["cookies"]
+    ]
+    assert cookies
+    for cookie in cookies:
+        assert cookie["duration"] is None, cookie
+        assert cookie["session"] or cookie["max_age_days"] <= 395, cookie
 
 
 def test_site_file_adds_sites_to_the_default(tmp_path: Path) -> None:

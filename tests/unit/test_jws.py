@@ -9,6 +9,9 @@ from typing import Any
 
 import jwt
 import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consent_server.jws import (
     JWSInvalid,
@@ -89,6 +92,39 @@ def test_canonical_form_sorts_keys_by_utf16_code_units() -> None:
 def test_canonical_form_of_rfc8785_numbers(bits: str, expected: str) -> None:
     (number,) = struct.unpack(">d", bytes.fromhex(bits))
     assert canonical_json(number) == expected.encode()
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.text(st.characters(max_codepoint=127)),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON_VALUES)
+def test_the_fast_path_writes_what_rfc8785_writes(value: Any) -> None:
+    """Plain ASCII values skip ``rfc8785``: the bytes must be the same anyway."""
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.text('ab\x00\x1f"\\\x7f', max_size=4),
+        st.text("\n\t\x08\x0c\r\x01yz", max_size=4),
+    )
+)
+def test_escapes_are_those_of_rfc8785(value: dict[str, str]) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), object(), 2**60])

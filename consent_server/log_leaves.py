@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .jws import canonical_json
@@ -52,6 +52,7 @@ PERSONAL_FIELDS = (
 )
 
 RECEIPT_KIND = "receipt"
+ZERO = timedelta(0)
 ERASURE_KIND = "erasure"
 
 
@@ -67,23 +68,28 @@ def salted_hash(salt: bytes, field: str, value: str | None) -> str:
 
 def timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with microseconds and ``Z``: one spelling per instant."""
-    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
-    return text + "Z"
+    if value.utcoffset() != ZERO:  # stored datetimes are UTC already
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def personal_hashes(row: Any, salt: bytes) -> dict[str, str]:
     """The salted hashes of a receipt row's personal fields (``salted_hash``)."""
     salted = hashlib.sha256(salt)
     found = {}
-    for field in PERSONAL_FIELDS:
+    for field, null, prefix in _PERSONAL_PREFIXES:
         value = getattr(row, field)
         h = salted.copy()  # the salt hashed once per receipt, not per field
-        if value is None:
-            h.update(field.encode() + b"\x01")
-        else:
-            h.update(field.encode() + b"\x00" + value.encode("utf-8"))
+        h.update(null if value is None else prefix + value.encode("utf-8"))
         found[field] = h.hexdigest()
     return found
+
+
+# (field, what follows the salt for null, what precedes the value): the bytes of
+# ``salted_hash`` made once.
+_PERSONAL_PREFIXES = [
+    (f, f.encode() + b"\x01", f.encode() + b"\x00") for f in PERSONAL_FIELDS
+]
 
 
 def receipt_leaf(row: Any, salted: Mapping[str, str]) -> dict[str, Any]:

@@ -119,7 +119,9 @@ def receipt_proof(receipt_id: str) -> dict[str, Any]:
                 "This receipt is not in a signed tree head yet; the log is sealed "
                 "at least once a minute, so ask again shortly."
             )
-        path = inclusion_path(StoredTree(conn), index, head.tree_size)
+        tree = StoredTree(conn)
+        tree.prefetch(index, head.tree_size)
+        path = inclusion_path(tree, index, head.tree_size)
         leaf, salt = _leaf(conn, row, index)
     return {
         "receipt_id": row.id,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -195,6 +195,30 @@ class StoredTree:
             )
             self._tiles[key] = split_blob(blob or b"", HASH_SIZE)
         return self._tiles[key]
+
+    def prefetch(self, leaf_index: int, tree_size: int) -> None:
+        """Read in one query the tiles a proof about ``leaf_index`` in a tree of
+        ``tree_size`` mostly needs: those above the leaf and at the right edge."""
+        keys = set()
+        level, position, edge = 0, leaf_index, tree_size - 1
+        while edge > 0 or level == 0:
+            keys.add((level, position // TILE_WIDTH))
+            keys.add((level, edge // TILE_WIDTH))
+            level, position, edge = (
+                level + 1,
+                position >> TILE_HEIGHT,
+                edge >> TILE_HEIGHT,
+            )
+        wanted = [k for k in keys if k not in self._tiles]
+        if not wanted:
+            return
+        rows = self.conn.execute(
+            select(LogTile.level, LogTile.index, LogTile.hashes).where(
+                tuple_(LogTile.level, LogTile.index).in_(wanted)
+            )
+        )
+        for tile_level, index, blob in rows:
+            self._tiles[(tile_level, index)] = split_blob(blob, HASH_SIZE)
 
     def subtree(self, level: int, index: int) -> bytes:
         tile_level, height = divmod(level, TILE_HEIGHT)

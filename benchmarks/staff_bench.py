@@ -8,7 +8,8 @@ Loads receipts by bulk insert (COPY on PostgreSQL) into a dedicated database
 server would have kept, then times requests through the full Flask stack (token
 auth, audit log). The export runs in a fresh child process so its peak RSS is the
 export's own. Targets: history and search page < 50 ms median, stats < 500 ms,
-JSONL export of 1M rows < 60 s with peak RSS < 200 MB.
+JSONL export of 1M rows < 60 s with peak RSS < 200 MB. The ISO/IEC TS 27560
+export (``format=iso27560``, issue #12) is timed the same way, with no target.
 """
 
 from __future__ import annotations
@@ -293,26 +294,28 @@ def measure(url: str, rows: int) -> dict[str, Any]:
     result["stats_30d_ms"], rv = timed(client, stats, headers, 20)
     result["stats_days"] = len(rv.json["days"])
 
-    child = subprocess.run(
-        [sys.executable, __file__, "--export-only", url, "--token", token],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result.update(json.loads(child.stdout.strip().splitlines()[-1]))
+    for fmt in ("jsonl", "iso27560"):
+        child = subprocess.run(
+            [sys.executable, __file__, "--export-only", url, "--token", token]
+            + ["--format", fmt],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result.update(json.loads(child.stdout.strip().splitlines()[-1]))
     for key, value in result.items():
         if isinstance(value, float):
             result[key] = round(value, 2)
     return result
 
 
-def export_only(url: str, token: str) -> None:
-    """In a fresh process: stream the full JSONL export and report time and peak RSS."""
+def export_only(url: str, token: str, fmt: str = "jsonl") -> None:
+    """In a fresh process: stream the full export and report time and peak RSS."""
     app = make_app(url)
     client = app.test_client()
     start = time.perf_counter()
     rv = client.get(
-        "/v1/admin/receipts/export?format=jsonl",
+        f"/v1/admin/receipts/export?format={fmt}",
         headers={"Authorization": f"Bearer {token}"},
         buffered=False,
     )
@@ -323,13 +326,15 @@ def export_only(url: str, token: str) -> None:
     rv.close()
     elapsed = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The JSONL figures keep their names; the ISO 27560 ones are prefixed.
+    prefix = "export" if fmt == "jsonl" else f"export_{fmt}"
     print(
         json.dumps(
             {
-                "export_s": round(elapsed, 1),
-                "export_rows": lines,
-                "export_mb": round(size / 1e6, 1),
-                "export_peak_rss_mb": round(peak_mb, 1),
+                f"{prefix}_s": round(elapsed, 1),
+                f"{prefix}_rows": lines,
+                f"{prefix}_mb": round(size / 1e6, 1),
+                f"{prefix}_peak_rss_mb": round(peak_mb, 1),
             }
         )
     )
@@ -346,9 +351,10 @@ def main() -> None:
     )
     parser.add_argument("--export-only", metavar="URL")
     parser.add_argument("--token")
+    parser.add_argument("--format", default="jsonl", choices=["jsonl", "iso27560"])
     args = parser.parse_args()
     if args.export_only:
-        export_only(args.export_only, args.token)
+        export_only(args.export_only, args.token, args.format)
         return
     targets = []
     if args.db in {"sqlite", "both"}:

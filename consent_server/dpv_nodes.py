@@ -67,18 +67,23 @@ def jurisdiction_node(code: str) -> dict[str, str] | str:
 
 
 def consent_status(
-    given: bool, was_given: bool, facts: Mapping[str, Any]
+    given: bool, was_given: bool | None, facts: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """A consent event: given, refused, or withdrawn (given before, now not)."""
+    """A consent event: given, refused, or withdrawn (given before, now not).
+
+    ``was_given`` is None when the superseded receipt is unknown (purged, or
+    none): then the receipt's action alone tells a withdrawal.
+    """
     kind = "dpv:ConsentGiven" if given else "dpv:ConsentRefused"
-    if not given and (was_given or facts["action"] == "withdraw"):
+    withdrawn = was_given if was_given is not None else facts["action"] == "withdraw"
+    if not given and withdrawn:
         kind = "dpv:ConsentWithdrawn"
     method = _METHOD_WORDS.get(facts["method"], facts["method"])
     layer = _LAYER_WORDS.get(facts["layer"], facts["layer"])
     return {
         "@type": kind,
         "dpv:isIndicatedAtTime": as_time(facts["created_at"]),
-        "dpv:isIndicatedBy": ref(subject_iri(facts["site"], facts["subject"])),
+        "dpv:isIndicatedBy": ref(facts["subject_iri"]),
         "dpv:hasIndicationMethod": f"{facts['method']}: the visitor used {method} "
         f"{layer}" + (" (Global Privacy Control signal sent)" if facts["gpc"] else ""),
         "dpv:hasDuration": {
@@ -86,6 +91,11 @@ def consent_status(
             "rdf:value": as_time(facts["expires_at"]),
         },
     }
+
+
+def _was(previous: Mapping[str, bool], key: str) -> bool | None:
+    """Whether the superseded receipt granted ``key``; None without one."""
+    return bool(previous.get(key)) if previous else None
 
 
 def _personal_data(cookies: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -159,7 +169,7 @@ def category_process(
                 "dct:title": service["name"],
                 "dct:description": service.get("purpose", ""),
                 "dpv:hasConsentStatus": consent_status(
-                    bool(choices.get(sid)), bool(previous.get(sid)), facts
+                    bool(choices.get(sid)), _was(previous, sid), facts
                 ),
             }
         )
@@ -177,7 +187,7 @@ def category_process(
         "dpv:hasStorageCondition": shared["storage"],
         "dpv:hasJurisdiction": shared["jurisdiction"],
         "dpv:hasConsentStatus": consent_status(
-            bool(choices.get(cat_id)), bool(previous.get(cat_id)), facts
+            bool(choices.get(cat_id)), _was(previous, cat_id), facts
         ),
     }
     if services:

@@ -61,8 +61,9 @@ _RIGHTS = (
 )
 
 
-def receipt_facts(receipt: Receipt, jws: str | None = None) -> dict[str, Any]:
-    """The fields of a stored receipt a record is made of (as the export names them)."""
+def receipt_facts(receipt: Receipt | Any) -> dict[str, Any]:
+    """The fields of a stored receipt (a ``Receipt`` or a row of the receipts table)
+    a record is made of, named as the export names them."""
     return {
         "id": receipt.id,
         "site": receipt.site,
@@ -79,7 +80,7 @@ def receipt_facts(receipt: Receipt, jws: str | None = None) -> dict[str, Any]:
         "previous": receipt.previous_id,
         "created_at": receipt.created_at,
         "expires_at": receipt.expires_at,
-        "jws": jws,
+        "jws": receipt.jws,
     }
 
 
@@ -153,10 +154,17 @@ def consent_record(
     notice = notice or {}
     previous = previous_choices or {}
     site = facts["site"]
+    subject = subject_iri(site, facts["subject"])
+    # Spelled once: every consent event of the record repeats them.
+    facts = {
+        **facts,
+        "subject_iri": subject,
+        "created_at": as_time(facts["created_at"]),
+        "expires_at": as_time(facts["expires_at"]),
+    }
     gdpr = gdpr_applies(facts["jurisdiction"])
     controller = notice.get("controller") or {"name": site, "email": ""}
     controller_iri = f"{base_url}/v1/sites/{quote(site, safe='')}/notice#controller"
-    subject = subject_iri(site, facts["subject"])
     legal_basis = [ref("dpv:ExpressedConsent")]
     if gdpr:
         legal_basis.append(ref("eu-gdpr:A6-1-a"))
@@ -208,7 +216,7 @@ def consent_record(
         ],
         "dpv:hasConsentStatus": consent_status(
             any(choices.get(c) for c in optional),
-            any(previous.get(c) for c in optional),
+            any(previous.get(c) for c in optional) if previous else None,
             facts,
         ),
         "dpv:hasEntity": [

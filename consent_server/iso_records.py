@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import aliased
-
 from .extensions import db
 from .iso27560 import consent_receipt, consent_record, receipt_facts, standalone
 from .models import Notice, Receipt
@@ -43,7 +41,7 @@ def record_of(
     """One stored receipt as a ``dpv:ConsentRecord`` node."""
     cache = {} if notices is None else notices
     return consent_record(
-        receipt_facts(receipt, receipt.jws),
+        receipt_facts(receipt),
         _notice(receipt.notice_hash, cache),
         base_url,
         _previous_choices(receipt),
@@ -58,24 +56,29 @@ def receipt_document(receipts: list[Receipt], base_url: str) -> dict[str, Any]:
 
 
 def record_lines(stmt: Any, base_url: str) -> Iterator[str]:
-    """The receipts ``stmt`` (a select of receipts) finds, as JSON Lines of records.
+    """The receipts ``stmt`` finds (a select of the receipts table's columns), as
+    JSON Lines of records.
 
-    Streamed in batches; the superseded receipt's choices come in the same query,
-    and each notice is read once.
+    Streamed in batches of plain rows; the superseded receipt's choices come in
+    the same query, and each notice is read once.
     """
-    previous = aliased(Receipt)
-    stmt = stmt.add_columns(previous.choices).outerjoin(
-        previous, previous.id == Receipt.previous_id
+    receipts = Receipt.__table__
+    previous = receipts.alias("previous")
+    stmt = stmt.add_columns(previous.c.choices.label("previous_choices")).outerjoin(
+        previous, previous.c.id == receipts.c.previous_id
     )
     cache: dict[str, dict[str, Any] | None] = {}
     buffer: list[str] = []
     result = db.session.execute(stmt.execution_options(yield_per=1000))
-    for receipt, previous_choices in result:
-        facts = receipt_facts(receipt, receipt.jws)
+    for row in result:
         record = consent_record(
-            facts, _notice(receipt.notice_hash, cache), base_url, previous_choices
+            receipt_facts(row),
+            _notice(row.notice_hash, cache),
+            base_url,
+            row.previous_choices,
         )
-        buffer.append(json.dumps(standalone(record), ensure_ascii=False))
+        line = json.dumps(standalone(record), ensure_ascii=False, separators=(",", ":"))
+        buffer.append(line)
         if len(buffer) >= 500:
             yield "\n".join(buffer) + "\n"
             buffer.clear()

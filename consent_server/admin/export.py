@@ -136,7 +136,7 @@ def export_response(args: dict[str, Any]) -> Response:
     if fmt == "csv":
         body, mimetype = csv_lines(args), "text/csv"
     elif fmt == ISO_FORMAT:
-        stmt = receipt_filter(select(Receipt), args).order_by(
+        stmt = receipt_filter(select(*Receipt.__table__.c), args).order_by(
             Receipt.created_at.desc(), Receipt.id.desc()
         )
         body = record_lines(stmt, request.url_root)

@@ -122,11 +122,17 @@ def status(node: dict[str, Any]) -> str:
     return str(kind)
 
 
-def check_record(record: dict[str, Any]) -> None:
-    """Every required field of a DPV-27560 record, at every level."""
+def check_record(record: dict[str, Any], controller: dict[str, Any]) -> None:
+    """Every required field of a DPV-27560 record, at every level.
+
+    ``controller`` is the site file's: a postal address the site file does not
+    give cannot be in the record (the profiles require one; the README says so).
+    """
     assert missing(record, RECORD_REQUIRED) == []
-    for notice in record[DPV + "hasNotice"]:
-        assert missing(notice, NOTICE_REQUIRED) == [], notice
+    (consent_notice,) = [
+        n for n in record[DPV + "hasNotice"] if DPV + "ConsentNotice" in n["@type"]
+    ]
+    assert missing(consent_notice, NOTICE_REQUIRED) == []
     events = [*record[DPV + "hasConsentStatus"]]
     assert record[DPV + "hasLegalBasis"], "consent type"
     for proc in record[DPV + "hasProcess"]:
@@ -143,11 +149,29 @@ def check_record(record: dict[str, Any]) -> None:
     for entity in entities:
         assert missing(entity, {"identifier": DPV + "hasIdentifier"}) == []
         if DPV + "DataSubject" not in entity["@type"]:
-            assert missing(entity, {**ENTITY_REQUIRED, **PARTY_REQUIRED}) == []
+            lacking = missing(entity, {**ENTITY_REQUIRED, **PARTY_REQUIRED})
+            assert lacking == ([] if controller.get("address") else ["postal address"])
+            assert value(entity, DPV + "hasName") == controller["name"]
+            (contact,) = entity[SCHEMA + "contactPoint"]
+            assert value(contact, SCHEMA + "email") == controller["email"]
     # Every party a record refers to by id is described in its entity section.
     described = {e["@id"] for e in entities}
     assert ids(record, DPV + "hasDataSubject") <= described
     assert ids(record, DPV + "hasDataController") <= described
+
+
+@pytest.fixture
+def default_site(app: Flask) -> dict[str, Any]:
+    """The default site's English notice, as the server built it."""
+    with app.app_context():
+        from consent_server.sites import all_sites
+
+        return dict(all_sites()["default"].notices["en"])
+
+
+@pytest.fixture
+def controller(default_site: dict[str, Any]) -> dict[str, Any]:
+    return dict(default_site["controller"])
 
 
 @pytest.fixture
@@ -180,7 +204,10 @@ def get_iso(client: FlaskClient, path: str, headers: dict[str, str]) -> Any:
 
 
 def test_a_receipt_as_iso27560_has_every_required_field(
-    client: FlaskClient, auditor: dict[str, str], corpus: dict[str, str]
+    client: FlaskClient,
+    auditor: dict[str, str],
+    corpus: dict[str, str],
+    controller: dict[str, Any],
 ) -> None:
     document = get_iso(
         client, f"/v1/admin/receipts/{corpus['a1']}?format=iso27560", auditor
@@ -190,24 +217,23 @@ def test_a_receipt_as_iso27560_has_every_required_field(
     assert missing(receipt, RECEIPT_REQUIRED) == []
     assert ids(receipt, DCT + "conformsTo") == {PROFILES + "receipt-eu-gdpr"}
     (record,) = records_of(receipt)
-    check_record(record)
+    check_record(record, controller)
     assert ids(record, DCT + "conformsTo") == {PROFILES + "record-eu-gdpr"}
     assert value(record, DCT + "identifier") == corpus["a1"]
 
 
 def test_the_record_says_who_what_when_and_on_which_notice(
-    client: FlaskClient, auditor: dict[str, str], corpus: dict[str, str], app: Flask
+    client: FlaskClient,
+    auditor: dict[str, str],
+    corpus: dict[str, str],
+    app: Flask,
+    controller: dict[str, Any],
 ) -> None:
     document = get_iso(
         client, f"/v1/admin/receipts/{corpus['b1']}?format=iso27560", auditor
     )
     (record,) = records_of(expanded_receipt(document))
-    controller = next(
-        e for e in record[DPV + "hasEntity"] if DPV + "DataController" in e["@type"]
-    )
-    assert value(controller, DPV + "hasName") == "Example Controller"
-    (contact,) = controller[SCHEMA + "contactPoint"]
-    assert value(contact, SCHEMA + "email") == "privacy@example.com"
+    check_record(record, controller)
     subject = next(
         e for e in record[DPV + "hasEntity"] if DPV + "DataSubject" in e["@type"]
     )
@@ -245,6 +271,7 @@ def test_each_category_is_a_purpose_with_its_own_status(
     auditor: dict[str, str],
     corpus: dict[str, str],
     chain: dict[str, str],
+    default_site: dict[str, Any],
 ) -> None:
     def record(name: str) -> dict[str, Any]:
         receipt_id = {**corpus, **chain}[name]
@@ -262,7 +289,8 @@ def test_each_category_is_a_purpose_with_its_own_status(
         DPV + "Optional"
     }
     (purpose,) = process(granted, "persistent")[DPV + "hasPurpose"]
-    assert value(purpose, DCT + "title") == "Persistent cookies"
+    (persistent,) = [c for c in default_site["categories"] if c["id"] == "persistent"]
+    assert value(purpose, DCT + "title") == persistent["title"]
     updated = record("second")  # persistent taken back, third_party given
     assert status(process(updated, "persistent")) == DPV + "ConsentWithdrawn"
     assert status(process(updated, "third_party")) == DPV + "ConsentGiven"
@@ -277,7 +305,10 @@ def test_each_category_is_a_purpose_with_its_own_status(
 
 
 def test_outside_the_gdpr_the_plain_profiles_apply(
-    client: FlaskClient, auditor: dict[str, str], make_receipt: Any
+    client: FlaskClient,
+    auditor: dict[str, str],
+    make_receipt: Any,
+    controller: dict[str, Any],
 ) -> None:
     receipt_id = make_receipt(jurisdiction="US")
     document = get_iso(
@@ -286,7 +317,7 @@ def test_outside_the_gdpr_the_plain_profiles_apply(
     receipt = expanded_receipt(document)
     assert ids(receipt, DCT + "conformsTo") == {PROFILES + "receipt"}
     (record,) = records_of(receipt)
-    check_record(record)
+    check_record(record, controller)
     assert ids(record, DCT + "conformsTo") == {PROFILES + "record"}
     assert ids(record, DPV + "hasJurisdiction") == {LOC + "US"}
     assert DPV + "hasApplicableLaw" not in record
@@ -296,13 +327,7 @@ def test_services_inside_a_category_have_a_status_each(
     tmp_path: Path, app: Flask, app_config: dict[str, Any]
 ) -> None:
     # The profiles require the controller's postal address.
-    site = shop_site(
-        controller={
-            "name": "Shop Ltd",
-            "email": "privacy@shop.example.com",
-            "address": "1 Market Square, 1000 Brussels, Belgium",
-        }
-    )
+    site = shop_site(controller=SHOP_CONTROLLER)
     site["categories"][1]["services"] = [
         {
             "id": "matomo",
@@ -324,6 +349,14 @@ def test_services_inside_a_category_have_a_status_each(
         _check_services(shop)
 
 
+# With a postal address: the profiles require one of every party but the subject.
+SHOP_CONTROLLER = {
+    "name": "Shop Ltd",
+    "email": "privacy@shop.example.com",
+    "address": "1 Market Square, 1000 Brussels, Belgium",
+}
+
+
 def _check_services(shop: Flask) -> None:
     from consent_server.staff import create_token
 
@@ -341,7 +374,7 @@ def _check_services(shop: Flask) -> None:
     path = f"/v1/admin/receipts/{recorded['receipt']['id']}?format=iso27560"
     document = get_iso(client, path, {"Authorization": f"Bearer {token}"})
     (record,) = records_of(expanded_receipt(document))
-    check_record(record)
+    check_record(record, SHOP_CONTROLLER)
     analytics = process(record, "analytics")
     services = {value(s, DCT + "identifier"): s for s in analytics[DPV + "hasService"]}
     assert status(services["matomo"]) == DPV + "ConsentGiven"
@@ -368,6 +401,7 @@ def test_a_subjects_history_is_one_receipt_of_all_its_records(
     auditor: dict[str, str],
     corpus: dict[str, str],
     chain: dict[str, str],
+    controller: dict[str, Any],
 ) -> None:
     document = get_iso(client, "/v1/admin/subjects/subject-d?format=iso27560", auditor)
     receipt = expanded_receipt(document)
@@ -378,7 +412,7 @@ def test_a_subjects_history_is_one_receipt_of_all_its_records(
         chain["second"],
     ]
     for record in records:
-        check_record(record)
+        check_record(record, controller)
     assert ids(records[1], DCT + "replaces") == {"urn:uuid:" + chain["first"]}
     assert ids(receipt, SCHEMA + "recipient") == ids(records[0], DPV + "hasDataSubject")
 
@@ -401,6 +435,7 @@ def test_the_export_gives_one_record_per_line(
     auditor: dict[str, str],
     corpus: dict[str, str],
     chain: dict[str, str],
+    controller: dict[str, Any],
 ) -> None:
     rv = client.get(
         "/v1/admin/receipts/export?format=iso27560&site=default", headers=auditor
@@ -413,7 +448,7 @@ def test_the_export_gives_one_record_per_line(
     by_id: dict[str, dict[str, Any]] = {}
     for document in lines:
         (record,) = jsonld.expand(document)
-        check_record(record)
+        check_record(record, controller)
         by_id[value(record, DCT + "identifier")] = record
     expected = {corpus[n] for n in ("a1", "a2", "b1", "b2", "c1")}
     assert set(by_id) == expected | set(chain.values())
@@ -467,7 +502,10 @@ def test_the_openapi_document_names_the_format_and_the_json_ld_answer(
 
 
 def test_the_staff_ui_offers_the_record_as_a_download(
-    client: FlaskClient, tokens: dict[str, str], corpus: dict[str, str]
+    client: FlaskClient,
+    tokens: dict[str, str],
+    corpus: dict[str, str],
+    controller: dict[str, Any],
 ) -> None:
     rv = client.get(f"/admin/receipts/{corpus['a1']}/iso27560")
     assert rv.mimetype == "text/html"  # signed out: the sign-in form, no record
@@ -481,5 +519,50 @@ def test_the_staff_ui_offers_the_record_as_a_download(
     assert rv.mimetype == JSON_LD
     assert rv.headers["Content-Disposition"].startswith("attachment;")
     (record,) = records_of(expanded_receipt(json.loads(rv.data)))
-    check_record(record)
+    check_record(record, controller)
     assert value(record, DCT + "identifier") == corpus["a1"]
+
+
+def test_a_withdrawal_withdraws_only_what_was_given(
+    client: FlaskClient,
+    auditor: dict[str, str],
+    record: Any,
+    controller: dict[str, Any],
+) -> None:
+    first = record(choices={"persistent": True, "third_party": False}).json
+    second = record(
+        choices={"persistent": False, "third_party": False},
+        subject=first["receipt"]["subject"],
+        token=first["token"],
+        method="reject_all",
+    ).json
+    assert second["receipt"]["action"] == "withdraw"
+    path = f"/v1/admin/receipts/{second['receipt']['id']}?format=iso27560"
+    (found,) = records_of(expanded_receipt(get_iso(client, path, auditor)))
+    check_record(found, controller)
+    assert status(found) == DPV + "ConsentWithdrawn"
+    assert status(process(found, "persistent")) == DPV + "ConsentWithdrawn"
+    # Never given, so not withdrawn: refused again.
+    assert status(process(found, "third_party")) == DPV + "ConsentRefused"
+    assert status(process(found, "session")) == DPV + "ConsentGiven"
+
+
+def test_the_staff_ui_exports_records_with_the_search_filters(
+    client: FlaskClient,
+    tokens: dict[str, str],
+    corpus: dict[str, str],
+    controller: dict[str, Any],
+) -> None:
+    ui_sign_in(client, tokens["auditor"])
+    page = client.get("/admin/receipts?subject=subject-a").get_data(as_text=True)
+    link = "/admin/export?format=iso27560&amp;subject=subject-a"
+    assert f'href="{link}"' in page
+    rv = client.get(link.replace("&amp;", "&"))
+    assert rv.status_code == 200
+    lines = rv.get_data(as_text=True).splitlines()
+    ids_found = set()
+    for line in lines:
+        (record,) = jsonld.expand(json.loads(line))
+        check_record(record, controller)
+        ids_found.add(value(record, DCT + "identifier"))
+    assert ids_found == {corpus["a1"], corpus["a2"]}

@@ -12,7 +12,6 @@
  * @typedef {import('../types.js').ConsentRecord} ConsentRecord
  * @typedef {import('../types.js').Method} Method
  */
-import { items } from '../state.js';
 import { button, dl, h, link, table } from './dom.js';
 
 let uid = 0;
@@ -90,18 +89,14 @@ function category(t, n, c, choices) {
       'div',
       { class: 'w' },
       h('h3', {}, h('label', { for: id, text: c.title || c.id })),
-      h(
-        'span',
-        { class: 'w' },
-        (req || subs.length > 0) && h('span', { class: 'n', text: req ? t.alwaysOn : t.allowCategory }),
-        main,
-      ),
+      (req || subs.length > 0) && h('span', { class: 'n', text: req ? t.alwaysOn : t.allowCategory }),
+      main,
     ),
     c.description && h('p', { id: id + 'd', class: 'n', text: c.description }),
     services.map((s, i) =>
       h(
         'div',
-        { class: 's' },
+        { class: 'c' },
         h('div', { class: 'w' }, h('h4', {}, h('label', { for: id + i, text: s.name })), subs[i]),
         h('p', { class: 'n', text: s.purpose }),
         dl([
@@ -117,8 +112,9 @@ function category(t, n, c, choices) {
 }
 
 /**
- * The visitor's receipt, readable, with the button that downloads the server's receipt file
- * once the server has it.
+ * The visitor's receipt: its id, date and policy version (the switches above show its choices),
+ * with the button that downloads the server's receipt file, every detail in it, once the server
+ * has it.
  * @param {Texts} t
  * @param {Notice} notice
  * @param {ConsentRecord} r
@@ -134,17 +130,6 @@ const receiptView = (t, notice, r, json, download) =>
       [t.receiptId, r.receipt],
       [t.date, new Date(json?.created_at || r.at * 1000).toLocaleString(notice.language)],
       [t.policyVersion, r.policy_version],
-      [
-        t.choices,
-        // Category or service -> Allowed / Refused, as a table: no punctuation of the bundle's own.
-        table(
-          null,
-          items(notice).map((/** @type {any} */ x) => [
-            x.title || x.name || x.id,
-            r.granted.includes(x.id) ? t.granted : t.denied,
-          ]),
-        ),
-      ],
     ]),
     r.pending ? h('p', { class: 'n', text: t.pending }) : button(t.downloadReceipt, download),
   );

@@ -81,7 +81,7 @@ export class Ui {
       h(
         'p',
         {},
-        link(links.policy || n.policy_url, t.policyLink, this.$origin),
+        link(links.policy, t.policyLink, this.$origin),
         ' ',
         link(links.declaration, t.declarationLink, this.$origin),
       ),

@@ -38,7 +38,7 @@ const cookieTable = (t, n, list) =>
   h(
     'details',
     {},
-    h('summary', {}, t.cookies, ' ', list.length + ''),
+    h('summary', {}, t.cookies, ' ', list.length),
     table(
       [t.cookieName, t.kind, t.provider, t.purpose, t.duration, t.party, t.country],
       list.map((k) => [
@@ -46,7 +46,7 @@ const cookieTable = (t, n, list) =>
         // cookie -> kindCookie, local_storage -> kindLocalStorage, ...
         t['kind' + (k.kind || 'cookie').replace(/(^|_)./g, (m) => m.slice(-1).toUpperCase())],
         k.provider,
-        k.purpose || k.description,
+        k.purpose,
         k.duration,
         k.party === 'third' ? t.thirdParty : t.firstParty,
         place(n, k.country),

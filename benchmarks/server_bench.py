@@ -36,6 +36,8 @@ from tests.support import reset_postgres  # noqa: E402
 
 BIN = Path(sys.executable).parent
 KEY = "bench-key-0123456789abcdef0123456789"
+# kid:seed of the Ed25519 key receipts are signed with (issue #12).
+SIGNING_KEY = "bench:" + "QmVuY2g" * 6 + "A"
 
 LUA = """
 wrk.method = "{method}"
@@ -182,6 +184,7 @@ def bench_database(
     env = {
         "CONSENT_DATABASE_URL": db_url,
         "CONSENT_SECRET_KEYS": KEY,
+        "CONSENT_SIGNING_KEYS": SIGNING_KEY,
         "CONSENT_ENV": "production",
         "CONSENT_RATELIMIT_ENABLED": "false",
     }

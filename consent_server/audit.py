@@ -19,11 +19,13 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 from flask import Response, g, request
 from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .admin.cursor import Page, paginate
 from .config import secret_keys
 from .extensions import db
 from .models import AuditEntry
+from .outages import is_unavailable, one_line
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +109,25 @@ def record_request(response: Response, interface: str) -> Response:
         db.session.rollback()
         db.session.add(entry)
         db.session.commit()
-    except Exception:  # never turn a served answer into an error, but say so loudly
-        db.session.rollback()
-        log.exception("could not write the audit entry for %s", entry.path)
+    except Exception as error:  # never turn a served answer into an error
+        _discard_failed_entry()
+        if is_unavailable(error):
+            # No traceback for an outage. A 503 already has its one log line
+            # (outages.py); an answer that was served unaudited is worth a warning.
+            level = logging.INFO if response.status_code == 503 else logging.WARNING
+            log.log(
+                level, "audit entry for %s not written: %s", entry.path, one_line(error)
+            )
+        else:
+            log.exception("could not write the audit entry for %s", entry.path)
     return response
+
+
+def _discard_failed_entry() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone: the pool replaces it
+        pass
 
 
 def entries_page(args: dict[str, Any]) -> Page[AuditEntry]:

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from .config import secret_keys
 from .database import lift_statement_timeout
 from .extensions import db
+from .signing_keys import current_signing_keys, new_key_entry
 from .sites import Site
 from .staff import ROLES
 
@@ -37,6 +38,18 @@ def key_status() -> None:
         click.echo(
             "CONSENT_ENV is not 'production': a missing key falls back to a dev key."
         )
+    signing = current_signing_keys()
+    click.echo(
+        f"Ed25519 receipt keys (kid): {', '.join(k.kid for k in signing.active)}; "
+        f"the first signs. Retired: {len(signing.retired)}."
+    )
+
+
+@consent_cli.command("new-signing-key")
+@click.option("--kid", default=None, help="Key id (default: today's date + random).")
+def new_signing_key(kid: str | None) -> None:
+    """Print a new Ed25519 key entry for CONSENT_SIGNING_KEYS (put it first)."""
+    click.echo(new_key_entry(kid))
 
 
 # --- Staff tokens and retention (issue 4) ------------------------------------------

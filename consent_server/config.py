@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from .default_site import default_site
+from .default_site import default_policy, default_site
 from .signing import parse_secret_keys
 from .site_schema import SiteConfigSchema
 from .sites import PolicyDocument
@@ -26,6 +26,8 @@ MAX_BODY_BYTES = 16 * 1024
 DEFAULTS: dict[str, Any] = {
     "CONSENT_ENV": "development",
     "CONSENT_SECRET_KEYS": [],
+    "CONSENT_SIGNING_KEYS": None,
+    "CONSENT_RETIRED_SIGNING_KEYS": None,
     "CONSENT_SITES_FILE": None,
     "CONSENT_PROXY_COUNT": 0,
     "CONSENT_RATELIMIT_ENABLED": True,
@@ -60,6 +62,9 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "CONSENT_ENV": ("CONSENT_ENV", str),
     "CONSENT_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "CONSENT_SECRET_KEYS": ("CONSENT_SECRET_KEYS", parse_secret_keys),
+    # Checked by signing_keys at start-up (an error here would print the key).
+    "CONSENT_SIGNING_KEYS": ("CONSENT_SIGNING_KEYS", str),
+    "CONSENT_RETIRED_SIGNING_KEYS": ("CONSENT_RETIRED_SIGNING_KEYS", str),
     "CONSENT_SITES_FILE": ("CONSENT_SITES_FILE", str),
     "CONSENT_PROXY_COUNT": ("CONSENT_PROXY_COUNT", int),
     "CONSENT_RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URI", str),
@@ -128,7 +133,8 @@ def load_sites(path: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]
 
     A site in the file with the id ``default`` replaces the built-in one.
     """
-    raw_sites: dict[str, Any] = {"default": default_site()}
+    built_in_raw = default_site()
+    raw_sites: dict[str, Any] = {"default": built_in_raw}
     source = "built-in default site"
     if path:
         source = str(path)
@@ -152,6 +158,10 @@ def load_sites(path: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]
             site["policy_document"] = read_policy(
                 base / site["policy_file"], source, sid
             )
+    built_in = sites["default"]
+    if raw_sites["default"] is built_in_raw and not built_in["policy_file"]:
+        # The built-in site serves our summary of its policy, pinned like a file.
+        built_in["policy_document"] = default_policy()
     return sites
 
 

@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .sites import PolicyDocument
+
 BASE_LANGUAGE = "en"
 
 # The 24 official languages of the European Union.
@@ -151,6 +153,14 @@ def default_site() -> dict[str, Any]:
                 lang: dict(t["services"][service["id"]]) for lang, t in texts.items()
             }
     return site
+
+
+def default_policy() -> PolicyDocument:
+    """Our short summary of the policy, served while no policy file is configured."""
+    text = (resources.files(__package__) / "default_policy.html").read_text(
+        encoding="utf-8"
+    )
+    return PolicyDocument.from_text(text, "text/html")
 
 
 def __getattr__(name: str) -> Any:

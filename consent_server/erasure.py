@@ -86,8 +86,8 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
     """Anonymize a subject's receipts and record the erasure.
 
     The receipts stay (counted in the statistics, proof that a decision happened)
-    under a random pseudonym, with the network context, idempotency key and token
-    (whose payload names the subject) removed. The audit log loses the id too.
+    under a random pseudonym, with the network context, idempotency key, token and
+    JWS (whose payloads name the subject) removed. The audit log loses the id too.
 
     :raises SubjectErased: already erased.
     :raises NotFound: never seen.
@@ -108,6 +108,7 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
             ip_prefix=None,
             idempotency_hash=None,
             token=None,
+            jws=None,
         )
     )
     redact_subject(subject)

@@ -21,6 +21,7 @@ from .extensions import api as smorest_api
 from .extensions import db, limiter, migrate
 from .limiter import storage_options
 from .signing import parse_secret_keys
+from .signing_keys import SigningKeyError, configure_signing_keys
 from .site_checks import check_production_sites
 from .sites import build_sites
 
@@ -68,6 +69,10 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         db_file = Path(app.instance_path) / "consent.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     _configure_secret_keys(app)
+    try:
+        configure_signing_keys(app)
+    except SigningKeyError as exc:
+        raise ConfigError(str(exc)) from exc
     configs = load_sites(app.config["CONSENT_SITES_FILE"])
     if env == "production":
         check_production_sites(configs)

@@ -130,6 +130,10 @@ class Receipt(db.Model):  # type: ignore[name-defined,misc]
     idempotency_hash: Mapped[str | None] = mapped_column(String(64))
     # Null once the subject is erased: the token's payload names the subject.
     token: Mapped[str | None] = mapped_column(Text)
+    # The Ed25519 JWS over the receipt's canonical JSON (receipt_jws.py): anyone
+    # checks it with the JWKS. Null for receipts made before issue #12, and once
+    # the subject is erased (its payload names the subject and the context).
+    jws: Mapped[str | None] = mapped_column(Text)
 
     def granted(self, category: str) -> bool:
         return bool(self.choices.get(category, False))

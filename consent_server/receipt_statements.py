@@ -142,6 +142,10 @@ def insert_linked(optional: tuple[str, ...], first_only: bool = False) -> Insert
     With ``first_only`` nothing is inserted (and nothing returned) when the subject
     already has a receipt: a caller without proof of the subject may only make its
     first decision, and the check and the insert are one statement.
+
+    Without it, nothing is inserted either unless ``previous_id`` and ``action``
+    come out as the parameters ``expected_previous`` and ``expected_action`` say:
+    the receipt's JWS, signed before the insert, names both (issue #12).
     """
     cached = _LINKED_INSERTS.get((optional, first_only))
     if cached is not None:
@@ -171,6 +175,12 @@ def insert_linked(optional: tuple[str, ...], first_only: bool = False) -> Insert
     source = select(*values, prev.c.id, action).select_from(one.outerjoin(prev, true()))
     if first_only:
         source = source.where(prev.c.id.is_(None))
+    else:
+        expected = bindparam("expected_previous", type_=RECEIPTS.c.previous_id.type)
+        source = source.where(
+            prev.c.id.is_not_distinct_from(expected),
+            action == bindparam("expected_action", type_=RECEIPTS.c.action.type),
+        )
     stmt: Insert = (
         RECEIPTS.insert()
         .from_select([*names, *_LINKED], source)
@@ -178,6 +188,16 @@ def insert_linked(optional: tuple[str, ...], first_only: bool = False) -> Insert
     )
     _LINKED_INSERTS[(optional, first_only)] = stmt
     return stmt
+
+
+NEWEST: Select[Any] = (
+    select(RECEIPTS.c.id, RECEIPTS.c.choices)
+    .where(
+        RECEIPTS.c.site == bindparam("site"), RECEIPTS.c.subject == bindparam("subject")
+    )
+    .order_by(RECEIPTS.c.created_at.desc(), RECEIPTS.c.id.desc())
+    .limit(1)
+)
 
 
 def insert_notice(dialect: str) -> Insert:

@@ -277,6 +277,15 @@ class ConsentCreatedSchema(CompiledDumpSchema):
     token = fields.String(
         metadata={"description": "Signed token for the consent cookie"}
     )
+    jws = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The receipt as an Ed25519 compact JWS (alg EdDSA) over "
+            "its RFC 8785 canonical JSON: the payload is `receipt`. Check it with "
+            "/.well-known/jwks.json. Null only for receipts recorded before "
+            "receipts were signed."
+        },
+    )
 
 
 class ConsentHeadersSchema(Schema):

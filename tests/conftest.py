@@ -22,6 +22,11 @@ from consent_server.extensions import db
 from tests.support import reset_postgres
 
 TEST_KEYS = ["test-key-newest-0123456789abcdef", "test-key-older-0123456789abcdef"]
+# Ed25519 receipt keys (kid:seed, newest first): fixed so no test makes a dev key.
+TEST_SIGNING_KEYS = [
+    "test-newest:" + "AQ" * 21 + "A",
+    "test-older:" + "Ag" * 21 + "A",
+]
 PG_URL = os.environ.get("CONSENT_TEST_DATABASE_URL")
 
 
@@ -48,6 +53,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "CONSENT_SECRET_KEYS": list(TEST_KEYS),
+        "CONSENT_SIGNING_KEYS": list(TEST_SIGNING_KEYS),
         "CONSENT_RATELIMIT_ENABLED": False,
     }
 

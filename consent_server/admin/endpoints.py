@@ -123,11 +123,12 @@ class ReceiptView(MethodView):
     @staff_doc
     @blp.response(200, ReceiptDetailSchema)
     def get(self, receipt_id: str) -> dict[str, Any]:
-        """One receipt, its verification, and the exact notice the visitor saw."""
+        """One receipt, its JWS, its verification, and the notice the visitor saw."""
         require_role("auditor", "read receipts")
         receipt = get_receipt(receipt_id)
         return {
             "receipt": receipt,
+            "jws": receipt.jws,
             "verification": verify_receipt(receipt),
             "notice": notice_content(receipt.notice_hash),
         }

@@ -20,9 +20,33 @@ class ReceiptPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class JWSCheckSchema(Schema):
+    valid = fields.Boolean(
+        metadata={"description": "Signed with a key of the JWKS, payload as stored"}
+    )
+    reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "missing (recorded before receipts were signed), erased, "
+            "mismatch, bad_signature, unknown_key, bad_header, bad_payload or "
+            "malformed when not valid"
+        },
+    )
+    kid = fields.String(
+        allow_none=True, metadata={"description": "The key that signed it"}
+    )
+    mismatches = fields.List(
+        fields.String(),
+        metadata={"description": "Payload fields that differ from the stored receipt"},
+    )
+
+
 class VerificationSchema(Schema):
     valid = fields.Boolean(
-        metadata={"description": "Signature, fields and notice all check out"}
+        metadata={
+            "description": "Token signature, fields and notice all check out, and "
+            "the JWS too when the receipt has one"
+        }
     )
     signature_valid = fields.Boolean()
     reason = fields.String(
@@ -41,10 +65,21 @@ class VerificationSchema(Schema):
     notice_intact = fields.Boolean(
         metadata={"description": "The stored notice still hashes to the receipt's hash"}
     )
+    jws = fields.Nested(
+        JWSCheckSchema,
+        metadata={"description": "The Ed25519 JWS checked with the published JWKS"},
+    )
 
 
 class ReceiptDetailSchema(Schema):
     receipt = fields.Nested(StaffReceiptSchema)
+    jws = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The receipt's Ed25519 compact JWS; null when recorded "
+            "before receipts were signed, or erased"
+        },
+    )
     verification = fields.Nested(VerificationSchema)
     notice = fields.Dict(
         allow_none=True, metadata={"description": "The exact notice the visitor saw"}

@@ -1,4 +1,5 @@
-"""Receipt verification: the signature, the fields against the token, the notice."""
+"""Receipt verification: the token's signature, the fields against the token, the
+notice, and the receipt's JWS against the JWKS (``receipt_jws``)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from typing import Any
 
 from ..config import secret_keys
 from ..models import Receipt
+from ..receipt_jws import check_receipt_jws
 from ..signing import TokenClaims, TokenInvalid, read_token
 from ..sites import notice_hash
 from .receipt_search import notice_content
 
 
 def verify_receipt(receipt: Receipt, now: datetime | None = None) -> dict[str, Any]:
-    """Re-check the receipt's signature, its fields against the token, its notice."""
+    """Re-check the receipt's token, its fields against the token, its notice, and
+    its JWS; a receipt without a JWS (older than issue #12) is judged on the rest."""
     now = now or datetime.now(UTC)
+    jws = check_receipt_jws(receipt)
     content = notice_content(receipt.notice_hash)
     notice_intact = content is not None and notice_hash(content) == receipt.notice_hash
     result: dict[str, Any] = {
@@ -24,6 +28,7 @@ def verify_receipt(receipt: Receipt, now: datetime | None = None) -> dict[str, A
         "token_expired": receipt.expires_at <= now,
         "mismatches": [],
         "notice_intact": notice_intact,
+        "jws": jws,
     }
     if receipt.token is None:
         result["reason"] = "erased"
@@ -59,5 +64,6 @@ def verify_receipt(receipt: Receipt, now: datetime | None = None) -> dict[str, A
         ),
     }
     result["mismatches"] = [name for name, (a, b) in expected.items() if a != b]
-    result["valid"] = not result["mismatches"] and notice_intact
+    jws_ok = jws["valid"] or jws["reason"] == "missing"
+    result["valid"] = not result["mismatches"] and notice_intact and jws_ok
     return result

@@ -101,7 +101,7 @@ class ConsentsView(MethodView):
     def post(
         self, data: dict[str, Any], headers: dict[str, Any], site: str
     ) -> dict[str, Any]:
-        """Record a decision and return its receipt and signed token.
+        """Record a decision and return its receipt, signed token and JWS.
 
         `choices` names every optional category of the notice; required ones may be
         left out and are always granted. A subject's first decision needs no proof
@@ -120,7 +120,7 @@ class ConsentsView(MethodView):
             headers.get("idempotency_key"),
             _recorder(site_obj),
         )
-        return {"receipt": receipt, "token": receipt.token}
+        return {"receipt": receipt, "token": receipt.token, "jws": receipt.jws}
 
 
 @blp.route(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, render_template, request
 from flask.views import MethodView
 
 from ..archives import archive_served, policy_row
 from ..blueprint import Blueprint
+from ..declaration import declaration, declaration_language
+from ..declaration_schema import DeclarationSchema
 from ..errors import NotFound
 from ..schemas import NoticeQueryArgsSchema, NoticeSchema
 from ..sites import get_site
@@ -54,3 +56,81 @@ class PolicyView(MethodView):
         response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         response.make_conditional(request)
         return response
+
+
+# One URL, two shapes and many languages: caches must key on both headers.
+VARY = "Accept, Accept-Language"
+
+
+# The declaration loads the site's banner (for its preferences button) and its own
+# stylesheet; it may be framed by the site's own origins.
+def _declaration_csp(origins: list[str]) -> str:
+    ancestors = " ".join(["'self'", *origins])
+    return (
+        "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+        f"frame-ancestors {ancestors}"
+    )
+
+
+@blp.route("/<site>/cookies")
+class CookieDeclarationView(MethodView):
+    @blp.arguments(NoticeQueryArgsSchema(), location="query")
+    @blp.response(200, DeclarationSchema())
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The declaration: JSON on `Accept: application/json`, "
+                "else an HTML page",
+                "content": {
+                    "application/json": {"schema": DeclarationSchema},
+                    "text/html": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    )
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(
+        self, args: dict[str, Any], site: str
+    ) -> Response | tuple[dict[str, Any], int, dict[str, str]]:
+        """The site's cookie declaration: every cookie and storage key, by category.
+
+        HTML (a page to link to or embed, with a button that opens the banner's
+        preferences), or JSON with `Accept: application/json`. The language is
+        `?lang=`, else the best of `Accept-Language`, else the site's default.
+        """
+        site_obj = get_site(site)
+        lang = declaration_language(
+            site_obj, args.get("lang"), (tag for tag, _ in request.accept_languages)
+        )
+        content = declaration(site_obj, lang)
+        wants = request.accept_mimetypes.best_match(
+            ["text/html", "application/json"], default="text/html"
+        )
+        if wants == "application/json":
+            return content, 200, {"Vary": VARY}
+        notice = site_obj.notice(lang)
+        page = render_template(
+            "declaration/cookies.html",
+            d=content,
+            t=notice["texts"],
+            kinds=_kind_names(notice["texts"]),
+            names=lambda codes: ", ".join(
+                content["countries"].get(c, c) for c in codes
+            ),
+        )
+        response = Response(page, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = _declaration_csp(
+            site_obj.config["allowed_origins"]
+        )
+        # Browsers that know frame-ancestors ignore this; older ones stay safe.
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers["Vary"] = VARY
+        return response
+
+
+def _kind_names(texts: dict[str, str]) -> dict[str, str]:
+    return {
+        "cookie": texts["kindCookie"],
+        "local_storage": texts["kindLocalStorage"],
+        "session_storage": texts["kindSessionStorage"],
+    }

@@ -174,9 +174,8 @@ def test_cursor_of_the_audit_log_is_refused(client: FlaskClient, admin, corpus) 
 def test_one_receipt_with_verification_and_notice(
     client: FlaskClient, auditor, record, notice
 ) -> None:
-    receipt = record(headers={"User-Agent": "Mozilla/5.0 Firefox/128.0"}).json[
-        "receipt"
-    ]
+    created = record(headers={"User-Agent": "Mozilla/5.0 Firefox/128.0"}).json
+    receipt = created["receipt"]
     rv = client.get(f"/v1/admin/receipts/{receipt['id']}", headers=auditor)
     assert rv.status_code == 200
     body = rv.json
@@ -189,7 +188,9 @@ def test_one_receipt_with_verification_and_notice(
         "token_expired": False,
         "mismatches": [],
         "notice_intact": True,
+        "jws": {"valid": True, "reason": None, "kid": "test-newest", "mismatches": []},
     }
+    assert body["jws"] == created["jws"]
     assert body["notice"]["notice"] == notice["notice"]
     assert body["notice"]["categories"] == notice["categories"]
     assert body["notice"]["policy_version"] == notice["policy_version"]
@@ -209,6 +210,8 @@ def test_tampered_receipt_fails_verification(
     assert body["verification"]["valid"] is False
     assert body["verification"]["signature_valid"] is True
     assert body["verification"]["mismatches"] == ["granted", "denied"]
+    assert body["verification"]["jws"]["reason"] == "mismatch"
+    assert body["verification"]["jws"]["mismatches"] == ["choices"]
 
 
 def test_forged_token_fails_verification(

@@ -186,11 +186,18 @@ def test_every_policy_text_served_stays_available_to_staff(
     assert_problem(client.get(f"/v1/admin/policies/{'1' * 64}", headers=auditor), 404)
 
 
+@pytest.fixture
+def shop_without_policy(app_config: dict[str, Any], tmp_path: Path) -> Path:
+    path = write_sites(tmp_path / "sites.toml", {"shop": shop_site()})
+    app_config["CONSENT_SITES_FILE"] = str(path)
+    return path
+
+
 def test_a_site_without_a_policy_document_has_no_policy_route(
-    client: FlaskClient,
+    shop_without_policy: Path, client: FlaskClient
 ) -> None:
-    assert client.get("/v1/sites/default/notice").json["policy_sha256"] is None
-    assert_problem(client.get("/v1/sites/default/policy"), 404, "not-found")
+    assert client.get("/v1/sites/shop/notice").json["policy_sha256"] is None
+    assert_problem(client.get("/v1/sites/shop/policy"), 404, "not-found")
 
 
 @pytest.mark.parametrize(

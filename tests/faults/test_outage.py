@@ -19,6 +19,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from consent_server.extensions import db
 from consent_server.outages import is_unavailable
+from consent_server.staff import create_token
+from tests.api.admin_fixtures import bearer
 from tests.api.helpers import assert_problem, count_rows
 from tests.faults.helpers import allow_connections, decision, terminate_backends
 
@@ -157,3 +159,29 @@ def test_errors_that_are_bugs(error: Exception) -> None:
 
     assert not is_unavailable(wrapped)
     assert not is_unavailable(error)
+
+
+@pytest.mark.postgres
+def test_a_staff_request_in_an_outage_logs_one_line_and_no_traceback(
+    app: Flask,
+    client: FlaskClient,
+    server: Engine,
+    pg_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with app.app_context():
+        _, token = create_token("auditor-1", "auditor")
+        db.session.commit()
+    client.get("/readyz")
+    allow_connections(server, pg_url, False)
+    terminate_backends(server, pg_url)
+    try:
+        caplog.set_level(logging.INFO)
+        rv = client.get("/v1/admin/receipts", headers=bearer(token))
+    finally:
+        allow_connections(server, pg_url, True)
+
+    assert_problem(rv, 503, "database-unavailable")
+    lines = _log_lines(caplog)
+    assert len(lines) == 1, [r.getMessage() for r in lines]
+    assert all(r.exc_info is None for r in caplog.records)

@@ -11,6 +11,7 @@ from flask import Flask
 from consent_server import create_app
 from consent_server.config import ConfigError
 from tests.api.site_files import shop_site, write_sites
+from tests.conftest import TEST_SIGNING_KEYS
 
 STRONG_KEY = "Q2x7-kR9v_Lm3ZpT8cWb0yHnA5sEd1Ug"
 REAL = {
@@ -26,7 +27,12 @@ def tmp_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point create_app's instance folder into tmp_path, away from the repository."""
     instance = tmp_path / "instance"
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
-    for name in ("CONSENT_ENV", "CONSENT_SECRET_KEYS", "CONSENT_SITES_FILE"):
+    for name in (
+        "CONSENT_ENV",
+        "CONSENT_SECRET_KEYS",
+        "CONSENT_SIGNING_KEYS",
+        "CONSENT_SITES_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     return instance
 
@@ -37,6 +43,7 @@ def _production(tmp_path: Path, sites: dict[str, dict[str, Any]] | None) -> Any:
         "CONSENT_ENV": "production",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CONSENT_SECRET_KEYS": [STRONG_KEY],
+        "CONSENT_SIGNING_KEYS": list(TEST_SIGNING_KEYS),
     }
     if sites is not None:
         config["CONSENT_SITES_FILE"] = str(write_sites(tmp_path / "sites.toml", sites))

@@ -1,10 +1,13 @@
-// Stands in for an analytics tag: it sets a first-party cookie the banner clears on withdrawal.
+// Stands in for an EU audience measurement tag (the default site's "analytics" example):
+// it only sets the first-party visitor cookie the site declares (^_pk_id\.), for 13
+// months at most, and sends nothing over the network. The banner clears it on withdrawal.
 (function () {
   'use strict';
-  document.cookie = '_ga_demo=GA1.1.' + Date.now() + '; Path=/; Max-Age=31536000; SameSite=Lax';
+  var id = Math.random().toString(16).slice(2, 18);
+  document.cookie = '_pk_id.1.demo=' + id + '; Path=/; Max-Age=34128000; SameSite=Lax';
   var status = document.getElementById('analytics-status');
   if (status) {
-    status.textContent = 'Analytics script: loaded (a _ga_demo cookie was set).';
+    status.textContent = 'Audience measurement: loaded (a _pk_id cookie was set).';
     status.className = 'on';
   }
 })();

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from consent_server.default_site import default_site_texts
+from consent_server.sites import notice_hash
 from tests.api.helpers import assert_problem
 from tests.api.site_files import (
     BLOG_ORIGIN,
@@ -233,3 +234,25 @@ def test_banner_is_cacheable_with_an_etag(client: FlaskClient) -> None:
         "/v1/sites/default/banner.js", headers={"If-None-Match": rv.headers["ETag"]}
     )
     assert again.status_code == 304
+
+
+def test_notice_serves_the_issue_11_fields_and_its_hash_covers_them(
+    client: FlaskClient,
+) -> None:
+    body = client.get("/v1/sites/default/notice?lang=fr").json
+    assert body["links"] == {
+        "policy": "/v1/sites/default/policy",
+        "declaration": "/v1/sites/default/cookies",
+    }
+    assert body["countries"] == {"DE": "Allemagne", "FR": "France", "NL": "Pays-Bas"}
+    assert body["kept"] == {"consent": "6\u00a0mois", "refusal": "6\u00a0mois"}
+    assert body["reload_on_withdraw"] is True
+    services = body["categories"][2]["services"]
+    assert [(s["id"], s["eu"]) for s in services] == [
+        ("analytics", True),
+        ("video", True),
+    ]
+    own = {c["name"] for c in body["categories"][0]["cookies"]}
+    assert {"consent", "consent_q", "consent:token:default"} <= own
+    # Nothing the hash covers is dropped on the way out.
+    assert notice_hash(body) == body["notice"]

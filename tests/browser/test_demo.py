@@ -10,6 +10,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, Request, expect
 
+from consent_server.banner_texts import banner_texts
+
 from .conftest import CONSENTS_POST, LiveServer
 
 REJECT = {"/": "Reject all", "/v1/sites/default/cookies?lang=fr": "Tout refuser"}
@@ -136,7 +138,7 @@ def test_declaration_page_button_opens_the_preferences(
 ) -> None:
     page.goto(live_server.url + "/v1/sites/default/cookies?lang=de")
     expect(page.locator("html")).to_have_attribute("lang", "de")
-    page.get_by_role("button", name="Change my cookie settings").click()
+    page.get_by_role("button", name=banner_texts("de")["openPreferences"]).click()
     expect(page.get_by_role("dialog")).to_be_visible()
 
 

@@ -78,7 +78,7 @@ function category(t, n, c, choices) {
   const req = !!c.required;
   const services = c.services || [];
   const main = toggle(id, c.id, !!choices[c.id], req);
-  const subs = services.map((s, i) => toggle(id + i, s.id, !!choices[s.id], req));
+  const subs = services.map((s, i) => toggle(id + 's' + i, s.id, !!choices[s.id], req));
   main.onchange = () => subs.map((i) => (i.checked = main.checked));
   for (const i of subs) i.onchange = () => (main.checked = subs.every((j) => j.checked));
   if (c.description) main.setAttribute('aria-describedby', id + 'd');
@@ -97,7 +97,7 @@ function category(t, n, c, choices) {
       h(
         'div',
         { class: 'c' },
-        h('div', { class: 'w' }, h('h4', {}, h('label', { for: id + i, text: s.name })), subs[i]),
+        h('div', { class: 'w' }, h('h4', {}, h('label', { for: id + 's' + i, text: s.name })), subs[i]),
         h('p', { class: 'n', text: s.purpose }),
         dl([
           [t.provider, s.provider],

@@ -8,15 +8,17 @@
  */
 
 /**
- * The keys every notice's `texts` must have (a notice without one is not used: config.js).
+ * The keys every notice's `texts` must have (a notice without one is not used: config.js): the
+ * words of what shows before the preferences (the first layer, the settings button, the iframe
+ * placeholder), so the banner never asks for consent with a word missing. The preferences' own
+ * words come with the whole notice (every key the server has: English where a language lacks
+ * one); tests/js/i18n.test.mjs checks every key the UI reads is one of the server's.
  * @type {(keyof Texts)[]}
  */
 export const KEYS = /** @type {(keyof Texts)[]} */ (
-  (
-    'title description acceptAll rejectAll preferences save close alwaysOn policyLink gpcHonoured ' +
-    'settings receiptTitle receiptId date choices policyVersion download pending cookies ' +
-    'cookieName provider duration placeholder placeholderButton granted denied'
-  ).split(' ')
+  'title description acceptAll rejectAll preferences policyLink gpcHonoured settings placeholder placeholderButton'.split(
+    ' ',
+  )
 );
 
 /**

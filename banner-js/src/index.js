@@ -178,7 +178,6 @@ function start(cfg, ready, listeners, impl) {
     const id = /** @type {ConsentRecord} */ (record).receipt;
     const file = await receiptFile(origin, id, box.token(record?.subject));
     if (file) h('a', { href: URL.createObjectURL(file), download: `consent-receipt-${id}.json` }).click();
-    else warn('receipt file', id);
   }
 
   const openPrefs = () => {

@@ -5,7 +5,9 @@ the receipt download."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,45 @@ def test_first_layer_names_the_controller_and_links_policy_and_declaration(
     declaration.click()
     page.wait_for_url("**/v1/sites/default/cookies*")
     expect(page.get_by_role("heading", name=EN["declarationTitle"])).to_be_visible()
+
+
+def test_links_resolve_against_the_banner_scripts_origin_not_the_page(
+    page: Page, site: LiveServer
+) -> None:
+    # A shop on another origin (another port of the loopback address, so Chromium lets
+    # it load the script) embeds the consent server's banner.
+    html = (
+        '<!doctype html><html lang="en"><head><title>Shop</title>'
+        f'<script src="{site.url}/v1/sites/default/banner.js"></script>'
+        "</head><body><h1>Shop</h1></body></html>"
+    ).encode()
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    shop = HTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{shop.server_port}/")
+        banner = _banner(page)
+        links = {
+            EN["declarationLink"]: "/v1/sites/default/cookies",
+            EN["policyLink"]: "/v1/sites/default/policy",
+        }
+        for name, path in links.items():
+            expect(banner.get_by_role("link", name=name)).to_have_attribute(
+                "href", site.url + path
+            )
+    finally:
+        shop.shutdown()
+        shop.server_close()
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "de-DE"])

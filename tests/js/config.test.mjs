@@ -81,16 +81,16 @@ describe("validateConfig", () => {
     assert.deepEqual(Object.keys(c.notices), ["en"]);
   });
 
-  test("a notice without every UI string is not used: the banner has none of its own", () => {
+  test("a notice without every first-layer string is not used: the banner has none of its own", () => {
     const texts = notice().texts;
-    delete texts.save;
+    delete texts.acceptAll;
     const c = validateConfig(
       raw({
         notices: {
           en: notice(),
           de: notice({ texts }),
           fr: notice({ texts: undefined }),
-          nl: notice({ texts: { ...texts, save: 3 } }),
+          nl: notice({ texts: { ...texts, acceptAll: 3 } }),
         },
       }),
     );

@@ -41,35 +41,26 @@ export class Ui {
     // children is its host's).
     this.$host = h('div', { 'data-consent-ui': '', lang: notice.language });
     // Room at the end of the page while the first layer is open, so the page's last controls
-    // can scroll up above it (see $fit). Empty: nothing for assistive technology to read.
+    // can scroll up above it. Empty: nothing for assistive technology to read.
     this.$room = h('div', {});
     this.$root = this.$host.attachShadow({ mode: 'open' });
     adopt(this.$root, CSS);
     // $banner, $fab, $overlay, $opener: HTMLElement | null | undefined, set when shown.
     // First in <body>, so keyboard and screen reader users meet it early; fixed, so no layout shift.
     document.body.prepend(this.$host);
-    // No page control that takes focus stays hidden under the first layer (WCAG 2.4.11).
+    // No page control that takes focus stays hidden under the first layer (WCAG 2.4.11): it is
+    // scrolled above it, into room as high as the layer added at the end of the page (removed
+    // with the layer). Measured then, never at start: no layout work before the first paint.
     addEventListener('focusin', (e) => {
+      const b = this.$banner;
       const el = /** @type {Element} */ (e.target);
-      if (!this.$banner || el === this.$host) return;
-      const over = el.getBoundingClientRect().bottom - this.$fit();
+      if (!b || el === this.$host) return;
+      const top = b.getBoundingClientRect().top - 8;
+      this.$room.style.height = innerHeight - top + 'px';
+      document.body.append(this.$room);
+      const over = el.getBoundingClientRect().bottom - top;
       if (over > 0) scrollBy(0, over);
     });
-  }
-
-  /**
-   * While the first layer is open, room at the end of the page as high as the layer, so a
-   * focused control can always scroll above it; none once it is gone. Measured when a page
-   * control takes focus, never at start (no layout work before the first paint). Returns the
-   * top of the layer in the viewport.
-   */
-  $fit() {
-    const b = this.$banner;
-    const top = b ? b.getBoundingClientRect().top - 8 : innerHeight;
-    this.$room.style.height = innerHeight - top + 'px';
-    if (b) document.body.append(this.$room);
-    else this.$room.remove();
-    return top;
   }
 
   /**
@@ -90,7 +81,7 @@ export class Ui {
       h(
         'p',
         {},
-        link(links.policy || n.policy_url, t.policyLink, this.$origin),
+        link(links.policy, t.policyLink, this.$origin),
         ' ',
         link(links.declaration, t.declarationLink, this.$origin),
       ),
@@ -111,7 +102,7 @@ export class Ui {
     const hadFocus = !!this.$root.activeElement;
     this.$banner?.remove();
     this.$banner = null;
-    this.$fit();
+    this.$room.remove();
     if (this.$float && !this.$fab)
       this.$root.append((this.$fab = button(this.$t.settings, this.$prefs, { class: 'f' })));
     if (this.$overlay) this.$closePreferences();

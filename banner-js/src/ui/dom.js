@@ -55,24 +55,23 @@ export const dl = (pairs) =>
   );
 
 /**
- * A table: column headers (if any), then rows whose first cell heads the row.
- * @param {string[] | null} head
+ * A table: column headers, then rows whose first cell heads the row.
+ * @param {string[]} head
  * @param {(Node | string | null | undefined)[][]} rows
  */
 export const table = (head, rows) =>
   h(
     'table',
     {},
-    head &&
+    h(
+      'thead',
+      {},
       h(
-        'thead',
+        'tr',
         {},
-        h(
-          'tr',
-          {},
-          head.map((x) => h('th', { text: x })),
-        ),
+        head.map((x) => h('th', { text: x })),
       ),
+    ),
     h(
       'tbody',
       {},

@@ -12,7 +12,6 @@
  * @typedef {import('../types.js').ConsentRecord} ConsentRecord
  * @typedef {import('../types.js').Method} Method
  */
-import { items } from '../state.js';
 import { button, dl, h, link, table } from './dom.js';
 
 let uid = 0;
@@ -39,7 +38,7 @@ const cookieTable = (t, n, list) =>
   h(
     'details',
     {},
-    h('summary', {}, t.cookies, ' ', list.length + ''),
+    h('summary', {}, t.cookies, ' ', list.length),
     table(
       [t.cookieName, t.kind, t.provider, t.purpose, t.duration, t.party, t.country],
       list.map((k) => [
@@ -47,7 +46,7 @@ const cookieTable = (t, n, list) =>
         // cookie -> kindCookie, local_storage -> kindLocalStorage, ...
         t['kind' + (k.kind || 'cookie').replace(/(^|_)./g, (m) => m.slice(-1).toUpperCase())],
         k.provider,
-        k.purpose || k.description,
+        k.purpose,
         k.duration,
         k.party === 'third' ? t.thirdParty : t.firstParty,
         place(n, k.country),
@@ -79,7 +78,7 @@ function category(t, n, c, choices) {
   const req = !!c.required;
   const services = c.services || [];
   const main = toggle(id, c.id, !!choices[c.id], req);
-  const subs = services.map((s, i) => toggle(id + i, s.id, !!choices[s.id], req));
+  const subs = services.map((s, i) => toggle(id + 's' + i, s.id, !!choices[s.id], req));
   main.onchange = () => subs.map((i) => (i.checked = main.checked));
   for (const i of subs) i.onchange = () => (main.checked = subs.every((j) => j.checked));
   if (c.description) main.setAttribute('aria-describedby', id + 'd');
@@ -90,19 +89,15 @@ function category(t, n, c, choices) {
       'div',
       { class: 'w' },
       h('h3', {}, h('label', { for: id, text: c.title || c.id })),
-      h(
-        'span',
-        { class: 'w' },
-        (req || subs.length > 0) && h('span', { class: 'n', text: req ? t.alwaysOn : t.allowCategory }),
-        main,
-      ),
+      (req || subs.length > 0) && h('span', { class: 'n', text: req ? t.alwaysOn : t.allowCategory }),
+      main,
     ),
     c.description && h('p', { id: id + 'd', class: 'n', text: c.description }),
     services.map((s, i) =>
       h(
         'div',
-        { class: 's' },
-        h('div', { class: 'w' }, h('h4', {}, h('label', { for: id + i, text: s.name })), subs[i]),
+        { class: 'c' },
+        h('div', { class: 'w' }, h('h4', {}, h('label', { for: id + 's' + i, text: s.name })), subs[i]),
         h('p', { class: 'n', text: s.purpose }),
         dl([
           [t.provider, s.provider],
@@ -117,8 +112,9 @@ function category(t, n, c, choices) {
 }
 
 /**
- * The visitor's receipt, readable, with the button that downloads the server's receipt file
- * once the server has it.
+ * The visitor's receipt: its id, date and policy version (the switches above show its choices),
+ * with the button that downloads the server's receipt file, every detail in it, once the server
+ * has it.
  * @param {Texts} t
  * @param {Notice} notice
  * @param {ConsentRecord} r
@@ -134,17 +130,6 @@ const receiptView = (t, notice, r, json, download) =>
       [t.receiptId, r.receipt],
       [t.date, new Date(json?.created_at || r.at * 1000).toLocaleString(notice.language)],
       [t.policyVersion, r.policy_version],
-      [
-        t.choices,
-        // Category or service -> Allowed / Refused, as a table: no punctuation of the bundle's own.
-        table(
-          null,
-          items(notice).map((/** @type {any} */ x) => [
-            x.title || x.name || x.id,
-            r.granted.includes(x.id) ? t.granted : t.denied,
-          ]),
-        ),
-      ],
     ]),
     r.pending ? h('p', { class: 'n', text: t.pending }) : button(t.downloadReceipt, download),
   );

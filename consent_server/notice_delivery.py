@@ -18,7 +18,8 @@ from werkzeug.datastructures import LanguageAccept
 
 from .sites import Site, match_language
 
-# A year: the longest lifetime RFC 9111 caches are asked to honour in practice.
+# For a URL whose answer never changes (``v`` names the notices): a year, and no
+# revalidation while fresh (RFC 8246).
 IMMUTABLE = "public, max-age=31536000, immutable"
 # What banner.js inlines is the notice's first layer: what the banner shows before the
 # preferences open (the first layer, the settings button, iframe placeholders), and what
@@ -79,8 +80,8 @@ def banner_notice(notice: dict[str, Any]) -> dict[str, Any]:
     """The first layer of a notice, as banner.js inlines it.
 
     Every field and string kept is the hashed notice's own, unchanged, and ``notice``
-    (the hash of the whole notice, which receipts name) is among them. Null fields go
-    too: the banner reads a missing field as it reads null.
+    (the hash of the whole notice, which receipts name) is among them. Null top-level
+    fields go too: the banner reads a missing field as it reads null.
     """
     first = {
         key: value

@@ -195,8 +195,13 @@ class SiteConfigSchema(Schema):
                 "Category and service ids must be unique across the site.",
                 "categories",
             )
-        if not any(c["required"] for c in categories) and not categories:
-            raise ValidationError("At least one category is needed.", "categories")
+        if categories and not any(c["required"] for c in categories):
+            # The banner's own cookie and storage keys are declared there (issue #11).
+            raise ValidationError(
+                "At least one category must be required: the banner's own cookie "
+                "and storage keys are declared in it.",
+                "categories",
+            )
         optional = {c["id"] for c in categories if not c["required"]}
         for cat in data.get("gpc_categories") or []:
             if cat not in optional:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from consent_server.default_site import DEFAULT_SITE
+from consent_server.default_site import DEFAULT_SITE, default_site_texts
 
 from .conftest import (
     BANNER_BUTTONS,
@@ -257,7 +257,9 @@ def test_german_page_gets_a_german_banner(
     expect(page.get_by_role("button", name="Accept all")).to_have_count(0)
     banner.get_by_role("button", name="Einstellungen").click()
     dialog = page.get_by_role("dialog", name="Cookie-Einstellungen")
-    expect(dialog.get_by_role("switch", name="Drittanbieter-Cookies")).to_be_visible()
+    # The default site's German title, as its text file has it.
+    third_party = default_site_texts()["de"]["categories"]["third_party"]["title"]
+    expect(dialog.get_by_role("switch", name=third_party)).to_be_visible()
     decide_and_confirm(page, dialog.get_by_role("button", name="Auswahl speichern"))
     assert receipts()[0].language == "de"
 

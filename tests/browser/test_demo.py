@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
+import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, Request, expect
 
 from .conftest import CONSENTS_POST, LiveServer
 
+REJECT = {"/": "Reject all", "/v1/sites/default/cookies?lang=fr": "Tout refuser"}
 ALL_GRANTED = ["session: granted", "persistent: granted", "third_party: granted"]
 ONLY_REQUIRED = ["session: granted", "persistent: denied", "third_party: denied"]
 
@@ -135,3 +138,16 @@ def test_declaration_page_button_opens_the_preferences(
     expect(page.locator("html")).to_have_attribute("lang", "de")
     page.get_by_role("button", name="Change my cookie settings").click()
     expect(page.get_by_role("dialog")).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["/", "/v1/sites/default/cookies?lang=fr"])
+def test_demo_and_declaration_pages_have_no_axe_violations(
+    page: Page, live_server: LiveServer, path: str
+) -> None:
+    page.goto(live_server.url + path)
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.get_by_role("button", name=REJECT[path]).click()
+    # The page itself; the banner is checked on its own in test_preferences.py.
+    results = Axe().run(page, context={"exclude": [["[data-consent-ui]"]]})
+    assert results.response["passes"], "axe checked nothing"
+    assert [v["id"] for v in results.response["violations"]] == []

@@ -177,3 +177,12 @@ def test_a_site_file_cookie_may_not_state_two_lifetimes() -> None:
     ]
     with pytest.raises(ConfigError, match="max_age_days"):
         validate_site("shop", site, "test")
+
+
+def test_a_site_needs_a_required_category_for_the_banners_own_storage() -> None:
+    from consent_server.config import ConfigError, validate_site
+
+    site = shop_site()
+    site["categories"][0]["required"] = False
+    with pytest.raises(ConfigError, match="must be required"):
+        validate_site("shop", site, "test")

@@ -1,10 +1,12 @@
 """Which notice a page gets with the banner, and in what form (issue #11: languages).
 
-A page downloads one language, never all of them: banner.js inlines the notice of the
-language the browser asks for (``Accept-Language``), and lists the others; a page whose
-``lang`` picks another one fetches that notice alone from ``/notice?lang=&v=``. ``v``
-(the site's notices version) changes whenever any notice does, so those fetches can be
-cached for good and a returning visit sends no request.
+A page downloads one language, never all of them: banner.js inlines the first layer
+of the notice of the language the browser asks for (``Accept-Language``), and lists the
+others; a page whose ``lang`` picks another one fetches that notice alone from
+``/notice?lang=&v=``, and the preferences fetch the whole notice of their language from
+the same URL when they first open. ``v`` (the site's notices version) changes whenever
+any notice does, so those fetches are cached for good and a returning visit sends no
+request.
 """
 
 from __future__ import annotations
@@ -16,14 +18,36 @@ from werkzeug.datastructures import LanguageAccept
 
 from .sites import Site, match_language
 
-# A year: the longest lifetime RFC 9111 caches are asked to honour in practice.
+# For a URL whose answer never changes (``v`` names the notices): a year, and no
+# revalidation while fresh (RFC 8246).
 IMMUTABLE = "public, max-age=31536000, immutable"
-# Top-level notice fields the banner never reads: the inlined copy leaves them out
-# (the hashed notice keeps them; the notice endpoint serves it whole).
-_NOT_READ_BY_BANNER = frozenset({"languages", "jurisdiction", "policy_sha256"})
-# Structured config values the server renders into text the banner shows (a cookie's
-# ``duration``), left out of the inlined copy like the empty (null) fields.
-_RENDERED_BY_SERVER = frozenset({"max_age_days", "session"})
+# What banner.js inlines is the notice's first layer: what the banner shows before the
+# preferences open (the first layer, the settings button, iframe placeholders), and what
+# decisions, gating and Consent Mode need. The banner fetches the whole notice (the one
+# hashed into receipts) when the preferences first open. The lists below name what is
+# left out, so anything new in the notice is inlined until it is named here.
+
+# Top-level fields: read by the preferences only, or by no banner code at all.
+_NOT_IN_FIRST_LAYER = frozenset(
+    "languages jurisdiction policy_sha256 storage_countries countries kept".split()
+)
+# Texts the preferences, the cookie tables and the declaration page show. None of them
+# may be a key the banner requires of every notice (i18n.js KEYS: a test checks).
+PREFERENCES_TEXTS = frozenset(
+    """services service purpose recipients country insideEU outsideEU providerPolicy
+    storedIn keptTitle keptConsent keptRefusal rightsTitle rightsIntro rightAccess
+    rightRectification rightErasure rightRestriction rightObjection rightPortability
+    rightWithdrawal rightComplaint party firstParty thirdParty kind kindCookie
+    kindLocalStorage kindSessionStorage thisSite untilClose ownCookiePurpose
+    ownMarkerPurpose ownQueuePurpose ownTokenPurpose ownReceiptPurpose declarationTitle
+    declarationIntro openPreferences required optional downloadReceipt
+    allowCategory""".split()
+)
+# Of categories, services and cookie entries: what withdrawing, gating and Consent Mode
+# use (ids, levels, which cookies to clear); their words come with the whole notice.
+_CATEGORY_FIELDS = ("id", "required", "title", "consent_mode", "cookies", "services")
+_SERVICE_FIELDS = ("id", "name", "consent_mode", "cookies")
+_COOKIE_FIELDS = ("name", "pattern", "kind", "party")
 
 
 def accepted_language(site: Site, accept: LanguageAccept) -> str:
@@ -53,27 +77,36 @@ def notices_version(site: Site) -> str:
 
 
 def banner_notice(notice: dict[str, Any]) -> dict[str, Any]:
-    """The notice as banner.js inlines it: without what the banner never reads.
+    """The first layer of a notice, as banner.js inlines it.
 
-    Every string the banner shows stays, and so does ``notice`` (the hash of the whole
-    notice, which receipts name). Gone: the top-level fields above, null fields (the
-    banner reads a missing field as it reads null) and the structured values the
-    server has rendered into strings. Lists stay, empty or not.
+    Every field and string kept is the hashed notice's own, unchanged, and ``notice``
+    (the hash of the whole notice, which receipts name) is among them. Null top-level
+    fields go too: the banner reads a missing field as it reads null.
     """
-    top = {k: v for k, v in notice.items() if k not in _NOT_READ_BY_BANNER}
-    compact: dict[str, Any] = _without_empty_fields(top)
-    return compact
-
-
-def _without_empty_fields(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: _without_empty_fields(v)
-            for k, v in value.items()
-            if v is not None
-            # Only the numbers and flags: a map keyed by category id keeps "session".
-            and not (k in _RENDERED_BY_SERVER and isinstance(v, (bool, int)))
+    first = {
+        key: value
+        for key, value in notice.items()
+        if key not in _NOT_IN_FIRST_LAYER and value is not None
+    }
+    first["texts"] = {
+        k: v for k, v in notice["texts"].items() if k not in PREFERENCES_TEXTS
+    }
+    first["categories"] = [
+        {
+            **_pick(category, _CATEGORY_FIELDS),
+            "cookies": [_pick(c, _COOKIE_FIELDS) for c in category["cookies"]],
+            "services": [
+                {
+                    **_pick(service, _SERVICE_FIELDS),
+                    "cookies": [_pick(c, _COOKIE_FIELDS) for c in service["cookies"]],
+                }
+                for service in category["services"]
+            ],
         }
-    if isinstance(value, list):
-        return [_without_empty_fields(v) for v in value]
-    return value
+        for category in notice["categories"]
+    ]
+    return first
+
+
+def _pick(entry: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {k: entry[k] for k in fields if entry.get(k) is not None}

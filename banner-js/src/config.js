@@ -51,15 +51,15 @@ export function validateConfig(raw) {
 }
 
 /**
- * The notice of `lang` when banner.js did not inline it: fetched by `get` (api.js), and used only
- * if it is a whole notice of this site in that language; else null (the inlined one is shown).
+ * The whole notice of `lang` (banner.js inlines the first layer of one language): fetched by `get`
+ * (api.js) and used only if it is a notice of this site in that language; else null.
  * @param {SiteConfig} cfg
  * @param {string} lang
  * @param {(lang: string) => Promise<unknown>} get
  * @returns {Promise<Notice | null>}
  */
 export const fetchNotice = async (cfg, lang, get) =>
-  cfg.notices[lang] || ((n) => (validNotice(n, cfg.site) && n.language === lang ? n : null))(await get(lang));
+  ((n) => (validNotice(n, cfg.site) && n.language === lang ? n : null))(await get(lang));
 
 /**
  * The config the server inlined before the bundle (`self.__consentSite=...;`), or null.

@@ -7,6 +7,7 @@
  * @typedef {import('./types.js').PublicRecord} PublicRecord
  * @typedef {import('./types.js').Method} Method
  * @typedef {import('./types.js').Layer} Layer
+ * @typedef {import('./types.js').Notice} Notice
  */
 import { getNotice } from './api.js';
 import { fetchNotice, readConfig } from './config.js';
@@ -75,12 +76,13 @@ function start(cfg, ready, listeners, impl) {
     /* inline or no script: same origin */
   }
   const wanted = [document.documentElement.lang, ...navigator.languages, cfg.default_language];
-  // banner.js inlines the notice of the browser's language; a page `lang` may pick another, which
-  // is fetched (once: the answer is cached for good) and shown instead, or else the inlined one.
-  const shown = fetchNotice(cfg, pickLanguage(cfg.languages, wanted), (l) =>
-    getNotice(origin, site, l, cfg.notices_version),
-  );
-  let notice = cfg.notices[pickLanguage(Object.keys(cfg.notices), wanted)];
+  const want = pickLanguage(cfg.languages, wanted);
+  const get = (/** @type {string} */ l) => fetchNotice(cfg, l, (x) => getNotice(origin, site, x, cfg.notices_version));
+  // banner.js inlines the first layer of the notice of the browser's language. A page `lang` may
+  // pick another: that notice is fetched whole (cached for good) and shown, else the inlined one.
+  /** @type {Promise<Notice | null> | undefined} */
+  let more = cfg.notices[want] ? undefined : get(want);
+  let notice = cfg.notices[want] || cfg.notices[pickLanguage(Object.keys(cfg.notices), wanted)];
   // Every word the banner shows comes from the notice, which is hashed into every receipt.
   let t = notice.texts;
   let lang = notice.language;
@@ -180,10 +182,20 @@ function start(cfg, ready, listeners, impl) {
     if (file) h('a', { href: URL.createObjectURL(file), download: `consent-receipt-${id}.json` }).click();
   }
 
-  const openPrefs = () => {
+  let openPrefs = () => {
     boot();
     ui?.openPreferences(choices(), record, record && box.receipt(record.receipt));
   };
+
+  // The preferences show the whole notice: fetched once, when they first open, and filled into the
+  // objects the UI holds (a failed fetch is tried again at the next opening).
+  const showPrefs = openPrefs;
+  openPrefs = () =>
+    void (more ||= get(lang)).then((n) => {
+      if (n) Object.assign(notice, n, { texts: Object.assign(t, n.texts) });
+      else more = undefined;
+      showPrefs();
+    });
 
   // The way back: any [data-consent-open] on the page opens the preferences.
   document.addEventListener('click', (e) => {
@@ -227,7 +239,7 @@ function start(cfg, ready, listeners, impl) {
     emit(EVENT_READY, copy());
     ready(copy());
   };
-  Promise.all([readCookiesEarly(), shown]).then(([, n]) => {
+  Promise.all([readCookiesEarly(), more]).then(([, n]) => {
     if (n) [notice, t, lang] = [n, n.texts, n.language];
     safe(boot)();
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);

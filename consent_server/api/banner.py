@@ -1,7 +1,8 @@
-"""The banner script with one notice inlined: one request renders it.
+"""The banner script with one notice's first layer inlined: one request renders it.
 
-The notice is the one ``Accept-Language`` picks (so the response varies on it); a
-page whose ``lang`` picks another fetches that one from the notice endpoint.
+The notice is the one ``?lang=`` names, else the one ``Accept-Language`` picks (so the
+response varies on it); a page whose ``lang`` picks another fetches that one from the
+notice endpoint, and the preferences the whole notice (notice_delivery.py).
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ class BannerView(MethodView):
     @blp.response(
         200,
         content_type="text/javascript",
-        description="The banner script with one notice inlined (`?lang=`, else the "
-        "language `Accept-Language` picks, with `Vary: Accept-Language`) and the list "
-        "of the site's other languages",
+        description="The banner script with the first layer of one notice inlined "
+        "(`?lang=`, else the language `Accept-Language` picks, with "
+        "`Vary: Accept-Language`) and the list of the site's languages",
     )
     @blp.alt_response(304, description="Not modified (matching If-None-Match)")
     def get(self, args: dict[str, Any], site: str) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent_server.default_site import DEFAULT_SITE, EU_LANGUAGES
-from consent_server.notice_delivery import IMMUTABLE
+from consent_server.notice_delivery import IMMUTABLE, PREFERENCES_TEXTS
 from tests.api.helpers import other_app
 
-STATIC = Path(__file__).resolve().parents[2] / "static"
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "static"
 PREFIX = b"self.__consentSite="
 
 
@@ -188,26 +190,45 @@ def _strings(value: Any) -> set[str]:
     return {value} if isinstance(value, str) else set()
 
 
-def test_the_inlined_notice_is_the_hashed_one_without_what_the_banner_never_reads(
-    app: Flask,
-) -> None:
+def _banner_keys() -> set[str]:
+    """The texts the bundle requires of every notice (banner-js/src/i18n.js KEYS)."""
+    source = (ROOT / "banner-js" / "src" / "i18n.js").read_text(encoding="utf-8")
+    block = source.split("export const KEYS", 1)[1].split(".split(", 1)[0]
+    keys = set(" ".join(re.findall(r"'([^']*)'", block)).split())
+    assert {"title", "acceptAll"} <= keys
+    return keys
+
+
+def test_the_inlined_notice_is_the_first_layer_of_the_hashed_one(app: Flask) -> None:
     client = app.test_client()
     rv = client.get("/v1/sites/default/banner.js", headers={"Accept-Language": "de"})
     inlined = _config(rv.data)["notices"]["de"]
     whole = client.get("/v1/sites/default/notice?lang=de").json
+    # The hash of the whole notice, which the decision names.
     assert inlined["notice"] == whole["notice"] and inlined["language"] == "de"
-    # Every string the banner shows is the hashed notice's own, and all of them are
-    # there but the top-level fields the banner never reads.
-    assert inlined["texts"] == whole["texts"]
+    # Nothing the hashed notice does not say, word for word.
     assert _strings(inlined) <= _strings(whole)
-    unread = {"languages", "jurisdiction", "policy_sha256"}
-    kept = {k: v for k, v in whole.items() if k not in unread}
-    assert _strings(kept) == _strings(inlined)
-    assert not unread & set(inlined)
-    assert [c["id"] for c in inlined["categories"]] == [
-        c["id"] for c in whole["categories"]
-    ]
-    assert "null" not in json.dumps(inlined)
+    assert {k: whole["texts"][k] for k in inlined["texts"]} == inlined["texts"]
+    # The first layer's words, and every text the bundle requires of a notice.
+    first_layer = {"title", "description", "purposes", "controller", "policyLink"}
+    first_layer |= {"declarationLink", "acceptAll", "rejectAll", "preferences"}
+    assert first_layer | _banner_keys() <= set(inlined["texts"])
+    assert not PREFERENCES_TEXTS & _banner_keys()
+    for key in ("controller", "links", "policy_version", "cookie", "gpc_categories"):
+        assert inlined[key] == whole[key], key
+    # What decisions, gating, withdrawal and Consent Mode need, at both levels.
+    for mine, theirs in zip(inlined["categories"], whole["categories"], strict=True):
+        assert mine["id"] == theirs["id"] and mine["title"] == theirs["title"]
+        assert mine["required"] == theirs["required"]
+        assert mine["consent_mode"] == theirs["consent_mode"]
+        names = [(c.get("name"), c.get("pattern")) for c in theirs["cookies"]]
+        assert [(c.get("name"), c.get("pattern")) for c in mine["cookies"]] == names
+        assert [s["id"] for s in mine["services"]] == [
+            s["id"] for s in theirs["services"]
+        ]
+    # The preferences' words come with the whole notice: the first layer is small.
+    assert "rightsTitle" not in inlined["texts"] and "countries" not in inlined
+    assert len(json.dumps(inlined)) < len(json.dumps(whole)) / 2
 
 
 def test_a_page_can_name_its_language(app: Flask) -> None:

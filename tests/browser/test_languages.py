@@ -187,3 +187,36 @@ def test_a_returning_visit_sends_no_request(
     # Only the page itself reached the server: banner.js and the notice came from the
     # browser's cache, and the decision from the cookie.
     assert [hit for hit in server_hits if "/test-pages/" not in hit] == []
+
+
+def text(lang: str, key: str) -> str:
+    return str(json.loads((TEXTS / f"{lang}.json").read_text("utf-8"))[key])
+
+
+def test_the_preferences_fetch_the_whole_notice_once_and_record_it(
+    visit: Callable[..., tuple[Page, list[Any]]],
+    live_server: LiveServer,
+    server_hits: list[str],
+    receipts: Callable[[], list[Any]],
+) -> None:
+    german = notices(live_server)["de"]
+    third_party = next(c for c in german["categories"] if c["id"] == "third_party")
+    page, responses = visit("lang-de-at.html", locale="de-AT")
+    expect(page.get_by_role("button", name=accept_all("de"))).to_be_visible()
+    # The first visit downloads the first layer: no preferences' words.
+    assert third_party["description"] not in downloaded(responses)
+    assert notice_requests(responses) == []
+    page.get_by_role("button", name=text("de", "preferences")).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text(third_party["description"])).to_be_visible()
+    (fetched,) = notice_requests(responses)
+    assert "lang=de&v=" in fetched
+    dialog.get_by_role("button", name=text("de", "close")).click()
+    expect(dialog).to_have_count(0)
+    server_hits.clear()
+    page.get_by_role("button", name=text("de", "preferences")).click()
+    expect(dialog.get_by_text(third_party["description"])).to_be_visible()
+    assert server_hits == []  # fetched once
+    decide_and_confirm(page, dialog.get_by_role("button", name=text("de", "save")))
+    (receipt,) = receipts()
+    assert (receipt.language, receipt.notice_hash) == ("de", german["notice"])

@@ -102,22 +102,14 @@ describe("validateConfig", () => {
   });
 });
 
-describe("fetchNotice: the notice of a language banner.js did not inline", () => {
+describe("fetchNotice: a whole notice, of one language", () => {
   const cfg = () =>
     validateConfig(
       raw({ languages: ["en", "de", "pt"], notices: { en: notice() } }),
     );
   const german = notice({ language: "de", notice: "d".repeat(64) });
 
-  test("an inlined language is not fetched", async () => {
-    const c = cfg();
-    const asked = [];
-    const n = await fetchNotice(c, "en", async (l) => asked.push(l));
-    assert.equal(n, c.notices.en);
-    assert.deepEqual(asked, []);
-  });
-
-  test("another language is fetched, once, and used when it is a whole notice of it", async () => {
+  test("it is fetched, once, and used when it is a notice of this site in that language", async () => {
     const asked = [];
     const n = await fetchNotice(cfg(), "de", async (l) => {
       asked.push(l);

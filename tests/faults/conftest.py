@@ -58,7 +58,8 @@ def server(pg_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def hung_redis() -> Iterator[HungServer]:
-    server = HungServer()
+    # Silent far longer than PROMPT in test_redis.py: only a client timeout ends a wait.
+    server = HungServer(hang_up_after=60.0)
     yield server
     server.close()
 

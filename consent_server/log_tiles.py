@@ -275,11 +275,20 @@ def id_bytes(receipt_id: str) -> bytes:
 def find_leaf(conn: Connection, receipt_id: str, created_at: datetime) -> int | None:
     """The log index of a receipt, or None while it is not sealed."""
     wanted = id_bytes(receipt_id)
-    rows = conn.execute(
-        select(LogIdTile.index, LogIdTile.receipt_ids).where(
-            LogIdTile.first_created_at <= created_at,
-            LogIdTile.last_created_at >= created_at,
+    # The tiles whose time range holds the receipt's, from the span index alone
+    # (usually one); then only their ids are read.
+    tiles = list(
+        conn.scalars(
+            select(LogIdTile.index).where(
+                LogIdTile.last_created_at >= created_at,
+                LogIdTile.first_created_at <= created_at,
+            )
         )
+    )
+    if not tiles:
+        return None
+    rows = conn.execute(
+        select(LogIdTile.index, LogIdTile.receipt_ids).where(LogIdTile.index.in_(tiles))
     )
     for index, ids in rows:
         offset = ids.find(wanted)

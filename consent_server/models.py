@@ -295,12 +295,16 @@ class LogIdTile(db.Model):  # type: ignore[name-defined,misc]
     """
 
     __tablename__ = "log_id_tiles"
+    # Finding a receipt's tile reads this index alone, not the tiles' blobs.
+    __table_args__ = (
+        Index("ix_log_id_tiles_span", "last_created_at", "first_created_at"),
+    )
 
     index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     receipt_ids: Mapped[bytes] = mapped_column(LargeBinary)
     # The range of the tile's receipts' created_at (null for erasures only).
-    first_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    last_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    first_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LogHead(db.Model):  # type: ignore[name-defined,misc]

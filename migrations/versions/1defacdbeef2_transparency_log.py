@@ -41,8 +41,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('index', name=op.f('pk_log_id_tiles'))
     )
     with op.batch_alter_table('log_id_tiles', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_log_id_tiles_first_created_at'), ['first_created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_log_id_tiles_last_created_at'), ['last_created_at'], unique=False)
+        batch_op.create_index('ix_log_id_tiles_span', ['last_created_at', 'first_created_at'], unique=False)
 
     op.create_table('log_salt_tiles',
     sa.Column('index', sa.BigInteger(), nullable=False),
@@ -81,8 +80,7 @@ def downgrade():
     op.drop_table('log_tiles')
     op.drop_table('log_salt_tiles')
     with op.batch_alter_table('log_id_tiles', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_log_id_tiles_last_created_at'))
-        batch_op.drop_index(batch_op.f('ix_log_id_tiles_first_created_at'))
+        batch_op.drop_index('ix_log_id_tiles_span')
 
     op.drop_table('log_id_tiles')
     with op.batch_alter_table('log_heads', schema=None) as batch_op:

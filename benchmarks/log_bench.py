@@ -24,7 +24,7 @@ Targets (issue #12): seal < 60 s and < 200 MB, proof < 20 ms, <= 100 bytes.
 Figures, 1,000,000 receipts, development machine (2 shared cores), run while
 the machine was otherwise idle (load average under 1):
 
-    PostgreSQL 16: seal 47.1 s (45.3 s CPU here, 3.1 s in the server), peak RSS
+    PostgreSQL 15: seal 47.1 s (45.3 s CPU here, 3.1 s in the server), peak RSS
                    127.5 MB; proof median 4.7 ms, p95 5.6 ms, max 11.9 ms;
                    85.3 bytes per receipt
     SQLite 3.40:   seal 56.9 s (45.7 s CPU), peak RSS 119.7 MB; proof median

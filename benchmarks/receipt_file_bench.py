@@ -7,6 +7,9 @@ Records decisions through the API on a fresh SQLite database (so each receipt ha
 its token and JWS), seals the log, then fetches the files of random receipts with
 their subjects' tokens through the full Flask stack: median and p95 in ms, and
 the file's size. The inclusion proof at a million leaves is log_bench's figure.
+
+On the development machine (2 cores shared with other jobs, load average 11),
+2,000 receipts: median 15 ms, p95 67 ms, 26 kB per file.
 """
 
 from __future__ import annotations

@@ -14,8 +14,10 @@ import uuid
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Connection, select
 
 from . import log_leaves as leaves
@@ -242,10 +244,23 @@ def verify_log() -> VerifyReport:
     return report
 
 
-def _id_tiles(conn: Connection) -> Generator[list[bytes], None, None]:
-    stmt = select(LogIdTile.receipt_ids).order_by(LogIdTile.index)
-    for (ids,) in _stream(conn, stmt):
-        yield split_blob(ids, ID_SIZE)
+def _id_tiles(
+    conn: Connection,
+) -> Generator[tuple[list[bytes], datetime | None], None, None]:
+    """Each id tile's receipt ids, with the oldest ``created_at`` among them."""
+    stmt = select(LogIdTile.receipt_ids, LogIdTile.first_created_at).order_by(
+        LogIdTile.index
+    )
+    for ids, first in _stream(conn, stmt):
+        yield split_blob(ids, ID_SIZE), first
+
+
+def _purgeable_before() -> datetime:
+    """Receipts younger than this cannot have been deleted by the retention
+    purge: the shortest retention of any site."""
+    sites = current_app.extensions["consent_sites"].values()
+    days = min(int(site.config["retention_days"]) for site in sites)
+    return datetime.now(UTC) - timedelta(days=days)
 
 
 def _rebuild(
@@ -254,20 +269,30 @@ def _rebuild(
     rebuilt: _Rebuilt,
     tiles: Iterator[list[bytes]],
     salts: Iterator[bytes | None],
-    id_tiles: Iterator[list[bytes]],
+    id_tiles: Iterator[tuple[list[bytes], datetime | None]],
     pending: list[Any],
     report: VerifyReport,
 ) -> None:
     """Rebuild leaf by leaf: name what differs, check each head at its size."""
     jwks = current_signing_keys().jwks()
+    purgeable_before = _purgeable_before()
     index = 0
-    for stored_tile, ids in zip(tiles, id_tiles, strict=False):
-        for stored, receipt in zip(stored_tile, rows.receipts(ids), strict=False):
+    for stored_tile, (ids, first) in zip(tiles, id_tiles, strict=False):
+        found = rows.receipts(ids)
+        for stored, receipt, receipt_id in zip(stored_tile, found, ids, strict=False):
             computed, name = _rebuilt_leaf(
                 index, receipt, rows, next(salts, None), report
             )
-            if computed is None and name.startswith("leaf"):
-                report.purged += 1  # its receipt was purged: the stored hash stands
+            if computed is None and receipt_id == NO_ID:
+                report.problems.append(f"leaf {index}: its erasure record is gone")
+            elif computed is None and name.startswith("leaf"):
+                if first is not None and first >= purgeable_before:
+                    report.problems.append(
+                        f"receipt {uuid.UUID(bytes=receipt_id)} (leaf {index}) was "
+                        "deleted, though it is younger than any retention period"
+                    )
+                else:
+                    report.purged += 1  # the purge took it: the stored hash stands
             elif computed != stored:
                 report.problems.append(f"{name} does not match its sealed leaf hash")
             rebuilt.add(computed if computed is not None else stored)

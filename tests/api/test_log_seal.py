@@ -158,6 +158,37 @@ def test_verify_names_a_receipt_that_never_reached_the_log(
     assert f"receipt {stray} is missing from the log" in result.output
 
 
+def test_verify_names_a_young_receipt_deleted_and_counts_purged_ones(
+    app: Flask, runner: FlaskCliRunner, record: Record
+) -> None:
+    ids = _receipt_ids(_record_many(record, 3))
+    with app.app_context():  # old enough for the retention purge (1095 days)
+        db.session.execute(
+            update(Receipt)
+            .where(Receipt.id == ids[0])
+            .values(created_at=datetime.now(UTC) - timedelta(days=2000))
+        )
+        db.session.commit()
+    runner.invoke(args=["consent", "log", "seal"])
+    with app.app_context():
+        db.session.execute(text("DELETE FROM receipts WHERE id = :id"), {"id": ids[0]})
+        db.session.commit()
+    result = runner.invoke(args=["consent", "log", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "1 purged" in result.output
+    _record_many(record, 300)  # a tile of young receipts only
+    runner.invoke(args=["consent", "log", "seal"])
+    with app.app_context():
+        young = db.session.scalars(
+            select(Receipt.id).order_by(Receipt.created_at.desc()).limit(1)
+        ).one()
+        db.session.execute(text("DELETE FROM receipts WHERE id = :id"), {"id": young})
+        db.session.commit()
+    result = runner.invoke(args=["consent", "log", "verify"])
+    assert result.exit_code == 1
+    assert f"receipt {young}" in result.output and "was deleted" in result.output
+
+
 def test_sealing_twice_without_news_makes_no_head(app: Flask, record: Record) -> None:
     _record_many(record, 2)
     assert _seal(app).head is not None

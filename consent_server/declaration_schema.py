@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from .compiled_dump import CompiledDumpSchema
-from .schemas import NoticeKeptSchema, NoticeLinksSchema
+from .notice_schemas import NoticeKeptSchema, NoticeLinksSchema
 from .site_schema import ControllerSchema
 
 

@@ -16,7 +16,7 @@ from ..archives import archive_served, build_row
 from ..banner_bundle import MAP_NAME, BuiltFile, banner_bundle
 from ..blueprint import Blueprint
 from ..notice_delivery import accepted_language
-from ..schemas import BannerQueryArgsSchema
+from ..notice_schemas import BannerQueryArgsSchema
 from ..sites import get_site, match_language
 
 blp = Blueprint(

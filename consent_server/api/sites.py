@@ -14,7 +14,7 @@ from ..declaration import declaration, declaration_language
 from ..declaration_schema import DeclarationSchema
 from ..errors import NotFound
 from ..notice_delivery import IMMUTABLE, notices_version
-from ..schemas import NoticeQueryArgsSchema, NoticeSchema
+from ..notice_schemas import NoticeQueryArgsSchema, NoticeSchema
 from ..sites import get_site
 
 blp = Blueprint(

@@ -11,10 +11,10 @@ from marshmallow import Schema, fields, post_dump
 
 from consent_server.compiled_dump import CompiledDumpSchema
 from consent_server.models import Receipt
+from consent_server.notice_schemas import NoticeSchema
 from consent_server.schemas import (
     ConsentCreatedSchema,
     ConsentLookupSchema,
-    NoticeSchema,
     ReceiptSchema,
     VerifyResultSchema,
 )

@@ -39,3 +39,23 @@ def forget_salts(hashes: dict[int, dict[str, str]], erasure_id: int) -> None:
             ErasedLeaf(log_index=index, erasure_id=erasure_id, salted=salted)
         )
     erase_salts(db.session.connection(), hashes)
+
+
+def forget_purged_salts(where: Any) -> int:
+    """Delete the salts of the sealed receipts ``where`` selects, which the
+    retention purge is about to delete; returns how many.
+
+    A purged receipt is checked by its stored leaf hash alone, so its salt has no
+    use left, and keeping it would let anyone holding the leaf test a guessed
+    subject against its salted hash.
+    """
+    conn = db.session.connection()
+    lock_log(conn)
+    rows = conn.execute(select(Receipt.id, Receipt.created_at).where(where))
+    indexes = [
+        index
+        for receipt_id, created_at in rows
+        if (index := find_leaf(conn, receipt_id, created_at)) is not None
+    ]
+    erase_salts(conn, indexes)
+    return len(indexes)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from .extensions import db
+from .log_erasure import forget_purged_salts
 from .models import AuditEntry, Receipt
 from .sites import Site
 from .stats import counted_until, fold_counters, fold_point
@@ -52,6 +53,7 @@ def purge_expired(
                 select(func.count()).select_from(Receipt).where(where)
             )
         else:
+            forget_purged_salts(where)
             # Newer receipts pointing at a purged one keep a NULL 'previous'.
             deleted: Any = db.session.execute(delete(Receipt).where(where))
             n = deleted.rowcount

@@ -301,3 +301,34 @@ def test_a_seal_in_progress_elsewhere_is_skipped_without_waiting(
         finally:
             other.close()
         assert seal(wait=False) is not None
+
+
+def test_the_retention_purge_deletes_the_salts_of_what_it_purges(
+    app: Flask, runner: FlaskCliRunner, record: Record
+) -> None:
+    ids = _receipt_ids(_record_many(record, 3))
+    with app.app_context():  # older than the default site's retention
+        db.session.execute(
+            update(Receipt)
+            .where(Receipt.id == ids[0])
+            .values(created_at=datetime.now(UTC) - timedelta(days=2000))
+        )
+        db.session.commit()
+    runner.invoke(args=["consent", "log", "seal"])
+    with app.app_context():
+        conn = db.session.connection()
+        stamps = dict(db.session.execute(select(Receipt.id, Receipt.created_at)).all())
+        indexes = {i: find_leaf(conn, i, stamps[i]) for i in ids}
+        assert all(read_salt(conn, indexes[i]) is not None for i in ids)
+
+    purged = runner.invoke(args=["consent", "purge"])
+    assert purged.exit_code == 0, purged.output
+
+    with app.app_context():
+        conn = db.session.connection()
+        assert db.session.get(Receipt, ids[0]) is None
+        assert read_salt(conn, indexes[ids[0]]) is None
+        assert all(read_salt(conn, indexes[i]) is not None for i in ids[1:])
+    result = runner.invoke(args=["consent", "log", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "1 purged" in result.output

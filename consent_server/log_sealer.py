@@ -54,8 +54,10 @@ def _ensure_started(app: Flask, interval: float) -> None:
 
 
 def _run(app: Flask, interval: float, stop: threading.Event) -> None:
-    # Workers started together should not all try at the same moment.
-    while not stop.wait(interval * random.uniform(0.8, 1.0)):
+    # Workers started together should not all try at the same moment. A random
+    # generator of its own: the thread never touches the process's shared one.
+    jitter = random.Random()
+    while not stop.wait(interval * jitter.uniform(0.8, 1.0)):
         seal_round(app)
 
 

@@ -2,7 +2,8 @@
 
 The notice is the one ``?lang=`` names, else the one ``Accept-Language`` picks (so the
 response varies on it); a page whose ``lang`` picks another fetches that one from the
-notice endpoint, and the preferences the whole notice (notice_delivery.py).
+notice endpoint, and the preferences the whole notice (notice_delivery.py) and
+prefs.js, the script of the preferences dialog (banner_bundle.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask import Response, request
 from flask.views import MethodView
 
 from ..archives import archive_served, build_row
-from ..banner_bundle import MAP_NAME, BuiltFile, banner_bundle
+from ..banner_bundle import MAP_NAME, PREFS_MAP_NAME, BuiltFile, banner_bundle
 from ..blueprint import Blueprint
 from ..notice_delivery import accepted_language
 from ..schemas import BannerQueryArgsSchema
@@ -80,3 +81,37 @@ class BannerMapView(MethodView):
         """The banner's source map, lined up with the served script; ETag-cacheable."""
         get_site(site)  # 404 for an unknown site, like the script itself
         return _cacheable(banner_bundle().source_map(), "application/json")
+
+
+@blp.route("/<site>/prefs.js")
+class BannerPrefsView(MethodView):
+    @blp.response(
+        200,
+        content_type="text/javascript",
+        description="The preferences dialog's script, loaded by banner.js from its own "
+        "origin when a visitor first opens the preferences",
+    )
+    @blp.alt_response(304, description="Not modified (matching If-None-Match)")
+    def get(self, site: str) -> Response:
+        """The banner's second script, the preferences dialog; ETag-cacheable.
+
+        The same for every site and language (its words come from the notice). It is
+        part of the banner build, which receipts name as `banner_build`.
+        """
+        get_site(site)  # 404 for an unknown site, like banner.js
+        response = _cacheable(banner_bundle().prefs(), "text/javascript")
+        archive_served("build", build_row())
+        response.headers["SourceMap"] = PREFS_MAP_NAME
+        return response
+
+
+@blp.route("/<site>/prefs.js.map")
+class BannerPrefsMapView(MethodView):
+    @blp.response(
+        200, content_type="application/json", description="Source map of prefs.js"
+    )
+    @blp.alt_response(304, description="Not modified (matching If-None-Match)")
+    def get(self, site: str) -> Response:
+        """The source map of prefs.js; ETag-cacheable."""
+        get_site(site)
+        return _cacheable(banner_bundle().prefs_map(), "application/json")

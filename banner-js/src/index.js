@@ -182,7 +182,11 @@ function start(cfg, ready, listeners, impl) {
   const loadCode = () =>
     (code ||= new Promise((onload, onerror) =>
       document.head.append(
-        h('script', { src: `${origin}/v1/sites/${encodeURIComponent(site)}/prefs.js`, onload, onerror }),
+        h('script', {
+          src: `${origin}/v1/sites/${encodeURIComponent(site)}/prefs.js?b=${cfg.banner_build}`,
+          onload,
+          onerror,
+        }),
       ),
     ).catch(() => (code = undefined)));
 

@@ -65,7 +65,7 @@ test("the preferences (dialog, receipt view, download) are in prefs.js alone", (
     assert.ok(!banner.includes(word), `banner.js holds ${word}`);
     assert.ok(prefs.includes(word), `prefs.js lacks ${word}`);
   }
-  assert.match(banner, /\/prefs\.js`/);
+  assert.match(banner, /\/prefs\.js\?b=\$\{/);
   assert.match(prefs, /__consentPrefs=/);
 });
 

@@ -15,7 +15,11 @@
  * @typedef {import('./banner.js').Ui} Ui
  */
 import { receiptFile } from '../api.js';
-import { button, dl, focusables, h, link, table, trapKey } from './dom.js';
+import { adopt, button, dl, focusables, h, link, table, trapKey } from './dom.js';
+import { PREFS_CSS } from './styles.js';
+
+/** Shadow roots that have the dialog's CSS already. */
+const styled = new WeakSet();
 
 let uid = 0;
 
@@ -223,6 +227,7 @@ async function download(ui) {
  */
 export function openPreferences(ui, choices, record, json) {
   const close = () => ui.$closePreferences();
+  if (!styled.has(ui.$root)) (styled.add(ui.$root), adopt(ui.$root, PREFS_CSS));
   if (!ui.$overlay) ui.$opener = /** @type {HTMLElement | null} */ (ui.$root.activeElement || document.activeElement);
   ui.$overlay?.remove();
   const overlay = (ui.$overlay = renderPreferences(

@@ -1,20 +1,27 @@
-// Build src/index.js into ../static/banner.js (+ .map): one IIFE, minified.
+// Build src/index.js into ../static/banner.js and src/prefs.js into ../static/prefs.js (+ maps):
+// one IIFE each, minified.
 //   node build.mjs          build and print the gzip / brotli sizes
 //   node build.mjs --check  build in memory; exit 1 if static/ differs from the sources
 //   node build.mjs --watch  rebuild on change
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
+import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { GZIP_BUDGET, options, outfile } from './build.config.mjs';
+import { GZIP_BUDGET, PREFS_GZIP_BUDGET, buildAll, outdir } from './build.config.mjs';
 
 const mode = process.argv[2];
 
 if (mode === '--watch') {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  // Both scripts again on any change under src/ (a full build takes milliseconds).
+  let timer;
+  watch('src', { recursive: true }, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => buildAll(esbuild).then(() => console.log('rebuilt'), console.error), 50);
+  });
+  await buildAll(esbuild);
   console.log('watching src/ ...');
 } else if (mode === '--check') {
-  const result = await esbuild.build({ ...options, write: false });
+  const result = await buildAll(esbuild, { write: false });
   let stale = false;
   for (const f of result.outputFiles) {
     let current = null;
@@ -28,17 +35,24 @@ if (mode === '--watch') {
       stale = true;
     }
   }
-  if (!stale) console.log('static/banner.js is up to date');
+  if (!stale) console.log('static/banner.js and static/prefs.js are up to date');
   process.exit(stale ? 1 : 0);
 } else {
-  await esbuild.build(options);
-  const code = readFileSync(outfile);
-  const gz = gzipSync(code, { level: 9 }).length;
-  const br = brotliCompressSync(code).length;
+  await buildAll(esbuild);
   const kb = (/** @type {number} */ n) => `${(n / 1024).toFixed(2)} KB`;
-  console.log(`static/banner.js: ${kb(code.length)} raw, ${kb(gz)} gzip, ${kb(br)} brotli`);
-  if (gz > GZIP_BUDGET) {
-    console.error(`over budget: gzip ${kb(gz)} > ${kb(GZIP_BUDGET)}`);
-    process.exit(1);
+  let over = false;
+  for (const [name, budget] of /** @type {[string, number][]} */ ([
+    ['banner.js', GZIP_BUDGET],
+    ['prefs.js', PREFS_GZIP_BUDGET],
+  ])) {
+    const code = readFileSync(join(outdir, name));
+    const gz = gzipSync(code, { level: 9 }).length;
+    const br = brotliCompressSync(code).length;
+    console.log(`static/${name}: ${kb(code.length)} raw, ${kb(gz)} gzip, ${kb(br)} brotli`);
+    if (gz > budget) {
+      console.error(`over budget: ${name} gzip ${kb(gz)} > ${kb(budget)}`);
+      over = true;
+    }
   }
+  if (over) process.exit(1);
 }

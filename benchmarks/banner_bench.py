@@ -195,9 +195,11 @@ def per_language(
 ) -> list[dict[str, Any]]:
     """Per language: what a first visit downloads, page and browser alike or not.
 
-    And what opening the preferences adds: the whole notice, fetched once.
+    And what opening the preferences adds: the whole notice and prefs.js (the
+    dialog's code), fetched once.
     """
     base_client = app.test_client()
+    prefs = gz(base_client.get("/v1/sites/default/prefs.js").data)
     rows = []
     for lang in languages:
         url = f"{base}/bench/with?lang={lang}"
@@ -207,7 +209,7 @@ def per_language(
         rows.append(
             {
                 "lang": lang,
-                "preferences": gz(whole),
+                "preferences": gz(whole) + prefs,
                 "files": len(same),
                 "total": sum(same.values()),
                 "other_files": len(english),

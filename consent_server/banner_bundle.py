@@ -1,10 +1,15 @@
 """The banner script each site is served: the built bundle with the site inlined.
 
-One cache per app holds the bundle, its hash (``banner_build`` in receipts), the
-source map lined up with the served script, and each site's script per language
-(one notice inlined: notice_delivery.py). All of it is rebuilt together when the
-bundle file changes (a rebuild in development shows at once); in production it is
-read once.
+The banner is two scripts: banner.js, which every first visit loads, and prefs.js
+(the preferences dialog, receipt view and download), which banner.js loads only when
+a visitor opens the preferences. Both are code that collects decisions, so the build
+(``banner_build`` in receipts, and what is archived under it) is the two files one
+after the other: banner.js, then prefs.js.
+
+One cache per app holds the files, the build's hash, the source maps (banner.js's
+lined up with the served script), and each site's script per language (one notice
+inlined: notice_delivery.py). All of it is rebuilt together when either file changes
+(a rebuild in development shows at once); in production it is read once.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from .sites import Site
 
 BUNDLE_NAME = "banner.js"
 MAP_NAME = "banner.js.map"
+PREFS_NAME = "prefs.js"
+PREFS_MAP_NAME = "prefs.js.map"
 _EXTENSION_KEY = "consent_banner_bundle"
 
 
@@ -37,12 +44,14 @@ class BuiltFile:
 
 @dataclass
 class _Build:
-    """Everything derived from one version of the bundle file."""
+    """Everything derived from one version of the two script files."""
 
-    mtime: float
+    mtimes: tuple[float, float]
     bundle: bytes
-    build: str  # SHA-256 of the bundle: the ``banner_build`` of receipts
+    prefs: BuiltFile
+    build: str  # SHA-256 of banner.js + prefs.js: the ``banner_build`` of receipts
     source_map: BuiltFile | None = None
+    prefs_map: BuiltFile | None = None
     scripts: dict[tuple[str, str], BuiltFile] = field(default_factory=dict)
 
 
@@ -80,6 +89,10 @@ def _inline_config(site: Site, build: str, lang: str) -> bytes:
     return f"self.__consentSite={config};\n".encode()
 
 
+def _built(body: bytes) -> BuiltFile:
+    return BuiltFile(body, hashlib.sha256(body).hexdigest()[:32])
+
+
 def _shifted_map(raw: bytes) -> BuiltFile:
     """The source map moved down one line, past the inlined config line.
 
@@ -88,8 +101,7 @@ def _shifted_map(raw: bytes) -> BuiltFile:
     """
     source_map = json.loads(raw)
     source_map["mappings"] = ";" + source_map.get("mappings", "")
-    data = json.dumps(source_map, separators=(",", ":")).encode()
-    return BuiltFile(data, hashlib.sha256(data).hexdigest()[:32])
+    return _built(json.dumps(source_map, separators=(",", ":")).encode())
 
 
 class BannerBundle:
@@ -97,23 +109,26 @@ class BannerBundle:
 
     def __init__(self, static_dir: Path) -> None:
         self.path = static_dir / BUNDLE_NAME
+        self.prefs_path = static_dir / PREFS_NAME
         self._current: _Build | None = None
         self._lock = threading.Lock()
 
     def _build(self) -> _Build:
         try:
-            mtime = os.stat(self.path).st_mtime
+            mtimes = (os.stat(self.path).st_mtime, os.stat(self.prefs_path).st_mtime)
         except OSError as exc:
             raise NotFound(
                 "The banner bundle is not built: run `npm run build`."
             ) from exc
         current = self._current
-        if current is None or current.mtime != mtime:
+        if current is None or current.mtimes != mtimes:
             with self._lock:
                 current = self._current
-                if current is None or current.mtime != mtime:
+                if current is None or current.mtimes != mtimes:
                     data = self.path.read_bytes()
-                    current = _Build(mtime, data, hashlib.sha256(data).hexdigest())
+                    prefs = self.prefs_path.read_bytes()
+                    build = hashlib.sha256(data + prefs).hexdigest()
+                    current = _Build(mtimes, data, _built(prefs), build)
                     self._current = current
         return current
 
@@ -124,16 +139,23 @@ class BannerBundle:
 
     @property
     def content(self) -> str:
-        """The bundle being served, as text (it is UTF-8 JavaScript)."""
-        return self._build().bundle.decode("utf-8")
+        """The build being served as text: banner.js then prefs.js (UTF-8 JavaScript).
+
+        Its SHA-256 is ``build``: the archive keeps every byte a receipt's build names.
+        """
+        current = self._build()
+        return (current.bundle + current.prefs.body).decode("utf-8")
+
+    def prefs(self) -> BuiltFile:
+        """prefs.js, the preferences dialog banner.js loads when they first open."""
+        return self._build().prefs
 
     def script(self, site: Site, lang: str) -> BuiltFile:
         """The script a site's pages load with ``lang``'s notice (built once each)."""
         current = self._build()
         built = current.scripts.get((site.id, lang))
         if built is None:
-            body = _inline_config(site, current.build, lang) + current.bundle
-            built = BuiltFile(body, hashlib.sha256(body).hexdigest()[:32])
+            built = _built(_inline_config(site, current.build, lang) + current.bundle)
             current.scripts[(site.id, lang)] = built
         return built
 
@@ -149,6 +171,19 @@ class BannerBundle:
                 ) from exc
             current.source_map = _shifted_map(raw)
         return current.source_map
+
+    def prefs_map(self) -> BuiltFile:
+        """prefs.js's source map (served as built: nothing is inlined into prefs.js)."""
+        current = self._build()
+        if current.prefs_map is None:
+            try:
+                raw = self.prefs_path.with_name(PREFS_MAP_NAME).read_bytes()
+            except OSError as exc:
+                raise NotFound(
+                    "The prefs.js source map is not built: run `npm run build`."
+                ) from exc
+            current.prefs_map = _built(raw)
+        return current.prefs_map
 
 
 def banner_bundle() -> BannerBundle:

@@ -136,6 +136,16 @@ class BannerQueryArgsSchema(Schema):
     )
 
 
+class PrefsQueryArgsSchema(Schema):
+    b = fields.String(
+        validate=FullMatch(r"^(?:[0-9a-f]{64})?$", error="Must be 64 hex digits."),
+        metadata={
+            "description": "The `banner_build` of the banner.js asking (empty:"
+            " none): prefs.js of that build only (404 after a deploy), cached for good"
+        },
+    )
+
+
 class NoticeQueryArgsSchema(Schema):
     lang = fields.String(validate=FullMatch(LANGUAGE_RE))
     v = fields.String(

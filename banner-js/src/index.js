@@ -18,7 +18,6 @@ import { gate } from './gating.js';
 import { pickLanguage } from './i18n.js';
 import { uuid } from './ids.js';
 import { outbox } from './outbox.js';
-import { receiptFile } from './api.js';
 import {
   current,
   currentChoices,
@@ -175,26 +174,30 @@ function start(cfg, ready, listeners, impl) {
     if (notice.reload_on_withdraw !== false && gone.some((id) => prev?.granted.includes(id))) location.reload();
   }
 
-  /** Save the server's receipt file of the decision in force (the request proves its subject). */
-  async function download() {
-    const id = /** @type {ConsentRecord} */ (record).receipt;
-    const file = await receiptFile(origin, id, box.token(record?.subject));
-    if (file) h('a', { href: URL.createObjectURL(file), download: `consent-receipt-${id}.json` }).click();
-  }
-
-  let openPrefs = () => {
-    boot();
-    ui?.openPreferences(choices(), record, record && box.receipt(record.receipt));
-  };
+  // The preferences dialog is a second script (static/prefs.js), loaded the first time they open
+  // (a failed load is tried again at the next opening). A script element, not fetch + eval: a
+  // page's CSP that lets banner.js run from its origin lets this one too.
+  /** @type {Promise<unknown> | undefined} */
+  let code;
+  const loadCode = () =>
+    (code ||= new Promise((onload, onerror) =>
+      document.head.append(
+        h('script', {
+          src: `${origin}/v1/sites/${encodeURIComponent(site)}/prefs.js?b=${cfg.banner_build}`,
+          onload,
+          onerror,
+        }),
+      ),
+    ).catch(() => (code = undefined)));
 
   // The preferences show the whole notice: fetched once, when they first open, and filled into the
   // objects the UI holds (a failed fetch is tried again at the next opening).
-  const showPrefs = openPrefs;
-  openPrefs = () =>
-    void (more ||= get(lang)).then((n) => {
+  const openPrefs = () =>
+    void Promise.all([(more ||= get(lang)), loadCode()]).then(([n]) => {
       if (n) Object.assign(notice, n, { texts: Object.assign(t, n.texts) });
       else more = undefined;
-      showPrefs();
+      boot();
+      if (ui) /** @type {any} */ (self).__consentPrefs?.(ui, choices(), record, record && box.receipt(record.receipt));
     });
 
   // The way back: any [data-consent-open] on the page opens the preferences.
@@ -225,7 +228,7 @@ function start(cfg, ready, listeners, impl) {
         cfg.floating_button,
         safe(decideNow),
         safe(openPrefs),
-        safe(download),
+        () => [record?.receipt, box.token(record?.subject)],
         origin,
       );
       if (record) ui.showDecided();

@@ -2,7 +2,8 @@
 
 The notice is the one ``?lang=`` names, else the one ``Accept-Language`` picks (so the
 response varies on it); a page whose ``lang`` picks another fetches that one from the
-notice endpoint, and the preferences the whole notice (notice_delivery.py).
+notice endpoint, and the preferences the whole notice (notice_delivery.py) and
+prefs.js, the script of the preferences dialog (banner_bundle.py).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from flask import Response, request
 from flask.views import MethodView
 
 from ..archives import archive_served, build_row
-from ..banner_bundle import MAP_NAME, BuiltFile, banner_bundle
+from ..banner_bundle import MAP_NAME, PREFS_MAP_NAME, BuiltFile, banner_bundle
 from ..blueprint import Blueprint
-from ..notice_delivery import accepted_language
-from ..notice_schemas import BannerQueryArgsSchema
+from ..errors import NotFound
+from ..notice_delivery import IMMUTABLE, accepted_language
+from ..notice_schemas import BannerQueryArgsSchema, PrefsQueryArgsSchema
 from ..sites import get_site, match_language
 
 blp = Blueprint(
@@ -80,3 +82,50 @@ class BannerMapView(MethodView):
         """The banner's source map, lined up with the served script; ETag-cacheable."""
         get_site(site)  # 404 for an unknown site, like the script itself
         return _cacheable(banner_bundle().source_map(), "application/json")
+
+
+@blp.route("/<site>/prefs.js")
+class BannerPrefsView(MethodView):
+    @blp.arguments(PrefsQueryArgsSchema(), location="query")
+    @blp.response(
+        200,
+        content_type="text/javascript",
+        description="The preferences dialog's script, loaded by banner.js from its own "
+        "origin when a visitor first opens the preferences",
+    )
+    @blp.alt_response(304, description="Not modified (matching If-None-Match)")
+    @blp.alt_response(404, description="Unknown site, or `b` is not the current build")
+    def get(self, args: dict[str, Any], site: str) -> Response:
+        """The banner's second script, the preferences dialog; ETag-cacheable.
+
+        The same for every site and language (its words come from the notice). It is
+        part of the banner build, which receipts name as `banner_build`: banner.js asks
+        for the one of its own build (`?b=`), so a banner.js cached from before a
+        deploy never runs with another build's dialog, and a decision is never
+        credited to a build whose code did not collect it.
+        """
+        get_site(site)  # 404 for an unknown site, like banner.js
+        bundle = banner_bundle()
+        build = args.get("b") or None
+        if build is not None and build != bundle.build:
+            raise NotFound(
+                "prefs.js of this banner build is no longer served: reload the page."
+            )
+        response = _cacheable(bundle.prefs(), "text/javascript")
+        if build is not None:  # this URL's answer never changes
+            response.headers["Cache-Control"] = IMMUTABLE
+        archive_served("build", build_row())
+        response.headers["SourceMap"] = PREFS_MAP_NAME
+        return response
+
+
+@blp.route("/<site>/prefs.js.map")
+class BannerPrefsMapView(MethodView):
+    @blp.response(
+        200, content_type="application/json", description="Source map of prefs.js"
+    )
+    @blp.alt_response(304, description="Not modified (matching If-None-Match)")
+    def get(self, site: str) -> Response:
+        """The source map of prefs.js; ETag-cacheable."""
+        get_site(site)
+        return _cacheable(banner_bundle().prefs_map(), "application/json")

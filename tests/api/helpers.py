@@ -95,3 +95,9 @@ class other_app:  # noqa: N801 - used as a context manager
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def built_scripts() -> bytes:
+    """The banner build as archived: static/banner.js, then static/prefs.js."""
+    static = Path(__file__).resolve().parents[2] / "static"
+    return (static / "banner.js").read_bytes() + (static / "prefs.js").read_bytes()

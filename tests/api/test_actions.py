@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consent_server.archives import wait_for_archiving
-from tests.api.helpers import Record, assert_problem, count_rows
+from tests.api.helpers import Record, assert_problem, built_scripts, count_rows
 from tests.api.proof_fixtures import (
     ALL,
     NONE,
@@ -263,7 +263,7 @@ def test_the_served_build_is_accepted_and_archived(
     record: Record, client: FlaskClient, app: Flask
 ) -> None:
     build = current_build(client)
-    bundle = (STATIC / "banner.js").read_text(encoding="utf-8")
+    bundle = built_scripts().decode("utf-8")  # banner.js, then prefs.js
     assert build == sha256(bundle)
 
     first = record(choices=SOME, banner_build=build, layer="first")
@@ -283,7 +283,8 @@ def _served_build(app: Flask, client: FlaskClient, static: Path) -> tuple[str, s
     """
     app.static_folder = str(static)
     static.mkdir()
-    shutil.copy(STATIC / "banner.js", static / "banner.js")
+    for name in ("banner.js", "prefs.js"):
+        shutil.copy(STATIC / name, static / name)
     old = current_build(client)
     bundle = static / "banner.js"
     bundle.write_text(bundle.read_text(encoding="utf-8") + "\n// next release\n")
@@ -332,7 +333,7 @@ def test_staff_fetch_a_served_build_by_its_hash(
     assert rv.status_code == 200
     assert rv.mimetype in {"text/javascript", "application/javascript"}
     assert sha256(rv.get_data(as_text=True)) == build
-    assert rv.data == (STATIC / "banner.js").read_bytes()
+    assert rv.data == built_scripts()
 
 
 # --- decisions of the page's script -------------------------------------------------

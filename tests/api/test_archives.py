@@ -22,7 +22,7 @@ from consent_server import ConfigError, create_app
 from consent_server.archives import wait_for_archiving
 from consent_server.extensions import db
 from consent_server.models import BannerBuild, PolicyText
-from tests.api.helpers import Record, assert_problem, other_app
+from tests.api.helpers import Record, assert_problem, built_scripts, other_app
 from tests.api.site_files import shop_site, write_sites
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -53,7 +53,7 @@ def test_a_served_build_is_archived_byte_for_byte(
     client: FlaskClient, app: Flask, auditor: dict[str, str]
 ) -> None:
     build = served_build(client)
-    bundle = (STATIC / "banner.js").read_bytes()
+    bundle = built_scripts()  # banner.js, then prefs.js
     assert build == hashlib.sha256(bundle).hexdigest()
 
     row = eventually(app, BannerBuild, build)
@@ -118,7 +118,7 @@ def test_an_older_build_stays_known_after_a_deploy(
         )
         assert rv.status_code == 201, rv.json
     rv = deployed_client.get(f"/v1/admin/banner-builds/{old}", headers=auditor)
-    assert rv.data == (STATIC / "banner.js").read_bytes()
+    assert rv.data == built_scripts()
     wait_for_archiving(deployed)
     with deployed.app_context():
         db.session.remove()

@@ -7,6 +7,7 @@ one at a time from the notice endpoint (issue #11: languages delivered per page)
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -270,9 +271,7 @@ def test_a_notice_fetched_with_the_current_version_is_cached_for_good(
     app: Flask,
 ) -> None:
     client = app.test_client()
-    version = _config(client.get("/v1/sites/default/banner.js").data)[
-        "notices_version"
-    ]
+    version = _config(client.get("/v1/sites/default/banner.js").data)["notices_version"]
     url = f"/v1/sites/default/notice?lang=fr&v={version}"
     rv = client.get(url)
     assert rv.status_code == 200 and rv.json["language"] == "fr"
@@ -306,9 +305,7 @@ def test_the_notices_version_changes_with_any_notice(
         site = copy.deepcopy(DEFAULT_SITE)
         site["texts"] = {**site.get("texts", {}), **texts}
         site_file = tmp_path / name
-        site_file.write_text(
-            json.dumps({"sites": {"default": site}}), encoding="utf-8"
-        )
+        site_file.write_text(json.dumps({"sites": {"default": site}}), encoding="utf-8")
         with other_app(app_config, site_file) as app:
             body = app.test_client().get("/v1/sites/default/banner.js", headers=english)
             return _config(body.data)
@@ -318,3 +315,68 @@ def test_the_notices_version_changes_with_any_notice(
     # Only the French notice changed, and so the version every notice URL carries.
     assert before["notices"]["en"] == after["notices"]["en"]
     assert before["notices_version"] != after["notices_version"]
+
+
+# --- prefs.js: the preferences dialog, loaded when they first open ------------------
+
+
+def test_prefs_js_is_the_built_second_script_and_etag_cacheable(app: Flask) -> None:
+    client = app.test_client()
+    rv = client.get("/v1/sites/default/prefs.js")
+    assert rv.status_code == 200
+    assert rv.mimetype == "text/javascript"
+    assert rv.data == (STATIC / "prefs.js").read_bytes()
+    assert rv.headers["SourceMap"] == "prefs.js.map"
+    assert "public" in rv.headers["Cache-Control"]
+    # Loaded as a classic script by other origins' pages, like banner.js.
+    assert rv.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    again = client.get(
+        "/v1/sites/default/prefs.js", headers={"If-None-Match": rv.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.data == b""
+    source_map = client.get("/v1/sites/default/prefs.js.map")
+    assert source_map.status_code == 200
+    assert json.loads(source_map.data)["sources"]
+
+
+def test_prefs_js_of_an_unknown_site_is_a_404(app: Flask) -> None:
+    client = app.test_client()
+    for path in ("prefs.js", "prefs.js.map"):
+        rv = client.get(f"/v1/sites/nope/{path}")
+        assert rv.status_code == 404
+        assert rv.mimetype == "application/problem+json"
+
+
+def test_the_banner_build_names_both_scripts(app: Flask) -> None:
+    """A receipt's banner_build covers the dialog that may have collected it."""
+
+    client = app.test_client()
+    config = _config(client.get("/v1/sites/default/banner.js").data)
+    both = (STATIC / "banner.js").read_bytes() + (STATIC / "prefs.js").read_bytes()
+    assert config["banner_build"] == hashlib.sha256(both).hexdigest()
+    # banner.js loads prefs.js from the origin it came from, under its own site.
+    assert b"/prefs.js?b=" in (STATIC / "banner.js").read_bytes()
+
+
+def test_prefs_js_of_the_current_build_is_cached_for_good(app: Flask) -> None:
+    client = app.test_client()
+    build = _config(client.get("/v1/sites/default/banner.js").data)["banner_build"]
+    rv = client.get(f"/v1/sites/default/prefs.js?b={build}")
+    assert rv.status_code == 200
+    assert rv.data == (STATIC / "prefs.js").read_bytes()
+    assert rv.headers["Cache-Control"] == IMMUTABLE
+
+
+def test_prefs_js_of_another_build_is_a_404_never_another_builds_code(
+    app: Flask,
+) -> None:
+    """A banner.js cached from before a deploy gets no dialog of the new build."""
+    client = app.test_client()
+    rv = client.get(f"/v1/sites/default/prefs.js?b={'ab' * 32}")
+    assert rv.status_code == 404
+    assert rv.mimetype == "application/problem+json"
+    assert b"prefs.js" in client.get("/v1/sites/default/banner.js").data
+    for bad in ("nothex", "AB" * 32, "a" * 63):
+        rv = client.get(f"/v1/sites/default/prefs.js?b={bad}")
+        assert rv.status_code == 422, bad
+        assert rv.mimetype == "application/problem+json"

@@ -155,6 +155,34 @@ def test_strict_csp_page_works_without_violations(
     page.wait_for_function("window.__csp.length > 0")
 
 
+def test_the_preferences_code_loads_only_when_they_first_open(
+    page: Page, live_server: LiveServer
+) -> None:
+    """A first visit downloads banner.js alone; prefs.js comes with the dialog, once."""
+    scripts: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            scripts.append(r.url.split("?")[0]) if r.resource_type == "script" else None
+        ),
+    )
+    page.goto(live_server.url + GATED)
+    expect(page.get_by_role("region", name="Cookies on this site")).to_be_visible()
+    page.evaluate("window.consent.ready")
+    assert not [u for u in scripts if u.endswith("/prefs.js")]
+
+    page.get_by_role("button", name="Preferences").click()
+    dialog = page.get_by_role("dialog", name="Cookie settings")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)
+    page.get_by_role("button", name="Preferences").click()
+    expect(dialog).to_be_visible()
+    assert [u for u in scripts if u.endswith("/prefs.js")] == [
+        live_server.url + "/v1/sites/default/prefs.js"
+    ]
+
+
 BUTTON_STYLE = """(b) => {
   const s = getComputedStyle(b); const r = b.getBoundingClientRect();
   return {display: s.display, visibility: s.visibility, opacity: s.opacity,

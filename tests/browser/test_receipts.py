@@ -94,6 +94,8 @@ def seen(locator: Locator) -> list[str]:
 
 
 def open_cookie_tables(dialog: Locator) -> None:
+    # The dialog opens once its script (prefs.js) and the whole notice are in.
+    expect(dialog).to_be_visible()
     summaries = dialog.locator("summary")
     for i in range(summaries.count()):
         summaries.nth(i).click()

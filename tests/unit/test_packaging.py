@@ -69,6 +69,7 @@ def test_the_base_install_is_the_gate_only(requirements: dict[str, set[str]]) ->
         "consent_server/__init__.py",
         "consent_server/static/banner.js",
         "consent_server/static/banner.js.map",
+        "consent_server/static/prefs.js",
         "consent_server/static/admin/admin.css",
         "consent_server/static/declaration.css",
         "consent_server/default_site_texts/en.json",

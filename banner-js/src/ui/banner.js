@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The shadow-root UI: first layer, floating settings button and the preferences dialog, with
- * focus moved in, trapped and restored.
+ * The shadow-root UI: first layer, floating settings button, and closing the preferences dialog
+ * (opened by prefs.js, the second script: ./preferences.js) with focus restored.
  * @typedef {import('../types.js').Notice} Notice
  * @typedef {import('../types.js').Texts} Texts
  * @typedef {import('../types.js').ConsentRecord} ConsentRecord
@@ -9,13 +9,13 @@
  * @typedef {import('../types.js').Layer} Layer
  * @typedef {(method: Method, layer: Layer, choices?: Record<string, boolean>) => void} Decide
  */
-import { adopt, button, focusables, h, link, trapKey } from './dom.js';
-import { renderPreferences } from './preferences.js';
+import { adopt, button, h, link } from './dom.js';
 import { CSS } from './styles.js';
 
 /**
- * Lifecycle: showBanner, showDecided and openPreferences are what index.js calls. Members named
- * `$x` are the class's own; the build shortens them (build.config.mjs, mangleProps).
+ * Lifecycle: showBanner and showDecided are what index.js calls; prefs.js opens the preferences
+ * into this.$overlay. Members named `$x` are the class's own; the build shortens them alike in
+ * both scripts (build.config.mjs, mangleProps).
  */
 export class Ui {
   /**
@@ -25,17 +25,18 @@ export class Ui {
    * @param {boolean} floating show the settings button once decided
    * @param {Decide} decide
    * @param {() => void} prefs open the preferences
-   * @param {() => void} download save the receipt file
+   * @param {() => [string | undefined, string | undefined]} receipt the receipt id of the decision
+   *   in force and the token proving its subject (the download of prefs.js asks for them)
    * @param {string} origin where the banner script came from: the notice's links are relative to it
    */
-  constructor(t, notice, gpcLine, floating, decide, prefs, download, origin) {
+  constructor(t, notice, gpcLine, floating, decide, prefs, receipt, origin) {
     this.$t = t;
     this.$notice = notice;
     this.$gpcLine = gpcLine;
     this.$float = floating;
     this.$decide = decide;
     this.$prefs = prefs;
-    this.$download = download;
+    this.$receipt = receipt;
     this.$origin = origin;
     // The shadow tree takes its language from the host (HTML: the language of a shadow root's
     // children is its host's).
@@ -45,7 +46,8 @@ export class Ui {
     this.$room = h('div', {});
     this.$root = this.$host.attachShadow({ mode: 'open' });
     adopt(this.$root, CSS);
-    // $banner, $fab, $overlay, $opener: HTMLElement | null | undefined, set when shown.
+    // $banner, $fab, $overlay, $opener: HTMLElement | null | undefined, set when shown (the last
+    // two by prefs.js).
     // First in <body>, so keyboard and screen reader users meet it early; fixed, so no layout shift.
     document.body.prepend(this.$host);
     // No page control that takes focus stays hidden under the first layer (WCAG 2.4.11): it is
@@ -107,32 +109,6 @@ export class Ui {
       this.$root.append((this.$fab = button(this.$t.settings, this.$prefs, { class: 'f' })));
     if (this.$overlay) this.$closePreferences();
     else if (hadFocus) this.$fab?.focus();
-  }
-
-  /**
-   * Open the preferences dialog.
-   * @param {Record<string, boolean>} choices
-   * @param {ConsentRecord | null} record the decision in force
-   * @param {any} json the server's receipt of it, if kept
-   */
-  openPreferences(choices, record, json) {
-    if (!this.$overlay)
-      this.$opener = /** @type {HTMLElement | null} */ (this.$root.activeElement || document.activeElement);
-    this.$overlay?.remove();
-    this.$overlay = renderPreferences(
-      this.$t,
-      this.$notice,
-      choices,
-      record,
-      json,
-      (method, c) => this.$decide(method, 'preferences', c),
-      () => this.$closePreferences(),
-      this.$download,
-    );
-    const box = /** @type {HTMLElement} */ (this.$overlay.firstChild);
-    this.$overlay.addEventListener('keydown', (e) => trapKey(e, box, () => this.$closePreferences()));
-    this.$root.append(this.$overlay);
-    focusables(box)[0]?.focus();
   }
 
   /** Close the dialog and give focus back to whatever opened it (or the settings button). */

@@ -86,7 +86,7 @@ export const table = (head, rows) =>
   );
 
 /**
- * Attach CSS to a shadow root: a constructable stylesheet (allowed by a strict `style-src`
+ * Add CSS to a shadow root, after what it has: a constructable stylesheet (allowed by a strict `style-src`
  * CSP), or a <style> element where constructable sheets are missing.
  * @param {ShadowRoot} root
  * @param {string} css
@@ -95,7 +95,7 @@ export function adopt(root, css) {
   try {
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(css);
-    root.adoptedStyleSheets = [sheet];
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   } catch {
     root.append(h('style', { text: css }));
   }

@@ -2,7 +2,8 @@
 /**
  * The preferences dialog: a switch per category and per service, what each is for, who gets
  * data and from where, the cookie tables, how long the choice is kept, the visitor's rights and
- * receipt. Rendering only; the Ui class owns showing, focus and closing. Every word is one of
+ * receipt, opened into the Ui (banner.js) with focus moved in and trapped; the Ui closes it. Part
+ * of prefs.js, the script banner.js loads only when a visitor opens the preferences. Every word is one of
  * the notice's texts or a data value (a count, a date, a receipt id, a name from the notice):
  * nothing is composed of words of the bundle's own.
  * @typedef {import('../types.js').Notice} Notice
@@ -11,8 +12,14 @@
  * @typedef {import('../types.js').Texts} Texts
  * @typedef {import('../types.js').ConsentRecord} ConsentRecord
  * @typedef {import('../types.js').Method} Method
+ * @typedef {import('./banner.js').Ui} Ui
  */
-import { button, dl, h, link, table } from './dom.js';
+import { receiptFile } from '../api.js';
+import { adopt, button, dl, focusables, h, link, table, trapKey } from './dom.js';
+import { PREFS_CSS } from './styles.js';
+
+/** Shadow roots that have the dialog's CSS already. */
+const styled = new WeakSet();
 
 let uid = 0;
 
@@ -145,7 +152,7 @@ const receiptView = (t, notice, r, json, download) =>
  * @param {() => void} close
  * @param {() => void} download save the server's receipt file
  */
-export function renderPreferences(t, notice, choices, record, json, decide, close, download) {
+function renderPreferences(t, notice, choices, record, json, decide, close, download) {
   const titleId = `t${++uid}`;
   const kept = notice.kept || {};
   const email = notice.controller?.email;
@@ -199,4 +206,42 @@ export function renderPreferences(t, notice, choices, record, json, decide, clos
     ),
   );
   return h('div', { class: 'o' }, dialog);
+}
+
+/**
+ * Save the server's receipt file of the decision in force (the request proves its subject).
+ * @param {Ui} ui
+ */
+async function download(ui) {
+  const [id, token] = ui.$receipt();
+  const file = await receiptFile(ui.$origin, /** @type {string} */ (id), token);
+  if (file) h('a', { href: URL.createObjectURL(file), download: `consent-receipt-${id}.json` }).click();
+}
+
+/**
+ * Open (or redraw) the preferences dialog in the Ui, with focus moved in and kept inside.
+ * @param {Ui} ui
+ * @param {Record<string, boolean>} choices
+ * @param {ConsentRecord | null} record the decision in force
+ * @param {any} json the server's receipt of it, if kept
+ */
+export function openPreferences(ui, choices, record, json) {
+  const close = () => ui.$closePreferences();
+  if (!styled.has(ui.$root)) (styled.add(ui.$root), adopt(ui.$root, PREFS_CSS));
+  if (!ui.$overlay) ui.$opener = /** @type {HTMLElement | null} */ (ui.$root.activeElement || document.activeElement);
+  ui.$overlay?.remove();
+  const overlay = (ui.$overlay = renderPreferences(
+    ui.$t,
+    ui.$notice,
+    choices,
+    record,
+    json,
+    (method, c) => ui.$decide(method, 'preferences', c),
+    close,
+    () => void download(ui).catch(() => {}),
+  ));
+  const box = /** @type {HTMLElement} */ (overlay.firstChild);
+  overlay.addEventListener('keydown', (e) => trapKey(e, box, close));
+  ui.$root.append(overlay);
+  focusables(box)[0]?.focus();
 }

@@ -58,8 +58,9 @@ class _Build:
 def site_script_config(site: Site, build: str, lang: str) -> dict[str, object]:
     """What the bundle reads from ``self.__consentSite``: one notice's first layer.
 
-    ``languages`` names the others; the banner fetches one of them whole (with
-    ``notices_version`` as ``v``) when the page's ``lang`` picks it, and the whole
+    ``languages`` names the others; the banner fetches the first layer of one of them
+    (``part=first``, with ``notices_version`` as ``v``) when the page's ``lang`` picks
+    it, and the whole
     notice of the language shown when the preferences first open.
     """
     return {

@@ -2,9 +2,10 @@
 
 A page downloads one language, never all of them: banner.js inlines the first layer
 of the notice of the language the browser asks for (``Accept-Language``), and lists the
-others; a page whose ``lang`` picks another one fetches that notice alone from
-``/notice?lang=&v=``, and the preferences fetch the whole notice of their language from
-the same URL when they first open. ``v`` (the site's notices version) changes whenever
+others; a page whose ``lang`` picks another one fetches that notice's first layer alone
+from ``/notice?lang=&v=&part=first`` (``banner_notice``, as banner.js would inline it),
+and the preferences fetch the whole notice of their language from the same URL without
+``part`` when they first open. ``v`` (the site's notices version) changes whenever
 any notice does, so those fetches are cached for good and a returning visit sends no
 request.
 """

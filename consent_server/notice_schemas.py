@@ -4,6 +4,7 @@ query arguments of the banner and notice routes."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields
+from marshmallow.validate import OneOf
 
 from .compiled_dump import CompiledDumpSchema
 from .schema_fields import FullMatch
@@ -153,5 +154,14 @@ class NoticeQueryArgsSchema(Schema):
         metadata={
             "description": "The site's notices version (`notices_version` in"
             " banner.js): when it is the current one, the answer is cached for good"
+        },
+    )
+    part = fields.String(
+        validate=OneOf(["first"]),
+        metadata={
+            "description": "`first`: only the notice's first layer, exactly as"
+            " banner.js inlines it (its `notice` is still the hash of the whole"
+            " notice); the banner fetches it for a page whose `lang` picks another"
+            " language"
         },
     )

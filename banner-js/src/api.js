@@ -6,17 +6,19 @@
 import { TIMEOUT_MS } from './constants.js';
 
 /**
- * The site's notice in one language, or whatever the server answered instead (config.js checks
- * it); null on any failure. `v`, the site's notices version, makes the answer cacheable for good.
+ * The site's notice in one language (its first layer only, as banner.js inlines it, when `first`),
+ * or whatever the server answered instead (config.js checks it); null on any failure. `v`, the
+ * site's notices version, makes the answer cacheable for good.
  * @param {string} origin
  * @param {string} site
  * @param {string} lang
  * @param {string} v
+ * @param {boolean} [first]
  * @returns {Promise<unknown>}
  */
-export async function getNotice(origin, site, lang, v) {
+export async function getNotice(origin, site, lang, v, first) {
   try {
-    const q = `lang=${encodeURIComponent(lang)}&v=${encodeURIComponent(v)}`;
+    const q = `lang=${encodeURIComponent(lang)}&v=${encodeURIComponent(v)}${first ? '&part=first' : ''}`;
     const res = await fetch(`${origin}/v1/sites/${encodeURIComponent(site)}/notice?${q}`, {
       credentials: 'omit',
       signal: AbortSignal.timeout?.(TIMEOUT_MS),

@@ -51,7 +51,7 @@ export function validateConfig(raw) {
 }
 
 /**
- * The whole notice of `lang` (banner.js inlines the first layer of one language): fetched by `get`
+ * The notice of `lang` (whole, or its first layer as banner.js inlines it): fetched by `get`
  * (api.js) and used only if it is a notice of this site in that language; else null.
  * @param {SiteConfig} cfg
  * @param {string} lang

@@ -76,11 +76,14 @@ function start(cfg, ready, listeners, impl) {
   }
   const wanted = [document.documentElement.lang, ...navigator.languages, cfg.default_language];
   const want = pickLanguage(cfg.languages, wanted);
-  const get = (/** @type {string} */ l) => fetchNotice(cfg, l, (x) => getNotice(origin, site, x, cfg.notices_version));
+  const get = (/** @type {string} */ l, /** @type {boolean} */ first = false) =>
+    fetchNotice(cfg, l, (x) => getNotice(origin, site, x, cfg.notices_version, first));
   // banner.js inlines the first layer of the notice of the browser's language. A page `lang` may
-  // pick another: that notice is fetched whole (cached for good) and shown, else the inlined one.
+  // pick another: that notice's first layer is fetched (cached for good) and shown, else the
+  // inlined one. The whole notice comes when the preferences first open.
+  const firstLayer = cfg.notices[want] ? undefined : get(want, true);
   /** @type {Promise<Notice | null> | undefined} */
-  let more = cfg.notices[want] ? undefined : get(want);
+  let more;
   let notice = cfg.notices[want] || cfg.notices[pickLanguage(Object.keys(cfg.notices), wanted)];
   // Every word the banner shows comes from the notice, which is hashed into every receipt.
   let t = notice.texts;
@@ -242,7 +245,7 @@ function start(cfg, ready, listeners, impl) {
     emit(EVENT_READY, copy());
     ready(copy());
   };
-  Promise.all([readCookiesEarly(), more]).then(([, n]) => {
+  Promise.all([readCookiesEarly(), firstLayer]).then(([, n]) => {
     if (n) [notice, t, lang] = [n, n.texts, n.language];
     safe(boot)();
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount);

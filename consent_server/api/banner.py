@@ -1,9 +1,10 @@
 """The banner script with one notice's first layer inlined: one request renders it.
 
 The notice is the one ``?lang=`` names, else the one ``Accept-Language`` picks (so the
-response varies on it); a page whose ``lang`` picks another fetches that one from the
-notice endpoint, and the preferences the whole notice (notice_delivery.py) and
-prefs.js, the script of the preferences dialog (banner_bundle.py).
+response varies on it); a page whose ``lang`` picks another fetches that one's first
+layer from the notice endpoint, and the preferences the whole notice
+(notice_delivery.py) and prefs.js, the script of the preferences dialog
+(banner_bundle.py).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from ..blueprint import Blueprint
 from ..declaration import declaration, declaration_language
 from ..declaration_schema import DeclarationSchema
 from ..errors import NotFound
-from ..notice_delivery import IMMUTABLE, notices_version
+from ..notice_delivery import IMMUTABLE, banner_notice, notices_version
 from ..notice_schemas import NoticeQueryArgsSchema, NoticeSchema
 from ..sites import get_site
 
@@ -34,10 +34,17 @@ class NoticeView(MethodView):
         site's default). The banner fetches the notice of a page's `lang` here when
         banner.js inlined another one, with `?v=` its `notices_version`: that answer
         never changes, so it is cached for good and a returning visit asks nothing.
-        ETag-cacheable.
+        With `?part=first` the answer is the notice's first layer alone, the object
+        banner.js would inline for that language: what the banner shows before the
+        preferences (which fetch the whole notice when they open). ETag-cacheable.
         """
         site_obj = get_site(site)
-        notice = NoticeSchema().dump(site_obj.notice(args.get("lang")))
+        whole = site_obj.notice(args.get("lang"))
+        notice = (
+            banner_notice(whole)
+            if args.get("part") == "first"
+            else NoticeSchema().dump(whole)
+        )
         body = current_app.json.dumps(notice).encode()
         response = Response(body, mimetype="application/json")
         response.set_etag(hashlib.sha256(body).hexdigest()[:32])

@@ -123,18 +123,36 @@ def test_page_lang_wins_over_the_browser_and_its_notice_is_recorded(
     live_server: LiveServer,
     receipts: Callable[[], list[Any]],
 ) -> None:
+    german = notices(live_server)["de"]
+    third_party = next(c for c in german["categories"] if c["id"] == "third_party")
     page, responses = visit("lang-de-at.html", locale="en-US")
     button = page.get_by_role("button", name=accept_all("de"))
     expect(button).to_be_visible()
-    # The German notice came alone, after banner.js (which inlined the English one).
+    # The German notice's first layer came alone, after banner.js (which inlined the
+    # English one): one request, and none of the preferences' words.
     (fetched,) = notice_requests(responses)
-    assert "lang=de&v=" in fetched
+    assert "lang=de&v=" in fetched and fetched.endswith("&part=first")
+    assert third_party["description"] not in downloaded(responses)
     expect(page.get_by_role("button", name=accept_all("en"))).to_have_count(0)
     decide_and_confirm(page, button)
     (receipt,) = receipts()
-    german = notices(live_server)["de"]
-    # The receipt names the notice of the language shown.
+    # The receipt names the whole notice of the language shown.
     assert (receipt.language, receipt.notice_hash) == ("de", german["notice"])
+
+
+def test_the_preferences_of_a_fetched_language_fetch_its_whole_notice(
+    visit: Callable[..., tuple[Page, list[Any]]], live_server: LiveServer
+) -> None:
+    german = notices(live_server)["de"]
+    third_party = next(c for c in german["categories"] if c["id"] == "third_party")
+    page, responses = visit("lang-de-at.html", locale="en-US")
+    expect(page.get_by_role("button", name=accept_all("de"))).to_be_visible()
+    page.get_by_role("button", name=text("de", "preferences")).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text(third_party["description"])).to_be_visible()
+    first, whole = notice_requests(responses)
+    assert first.endswith("&part=first")
+    assert "lang=de&v=" in whole and "part=" not in whole
 
 
 def test_brazilian_portuguese_page_gets_portuguese(

@@ -130,6 +130,14 @@ def _discard_failed_entry() -> None:
         pass
 
 
+def record_if_staff(response: Response) -> Response:
+    """``after_request`` hook of public blueprints that staff may call too
+    (proofs, receipt files): a staff token's request is audited, a visitor's not."""
+    if g.get("staff") is not None:
+        return record_request(response, "api")
+    return response
+
+
 def entries_page(args: dict[str, Any]) -> Page[AuditEntry]:
     """One page of the audit log, newest first."""
     return paginate(AuditEntry, select(AuditEntry), "audit", args, {})

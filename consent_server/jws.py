@@ -79,6 +79,16 @@ def _plain(value: Any) -> bool:
     return False
 
 
+def ascii_canonical_json(obj: Any) -> bytes | None:
+    """RFC 8785 bytes of a value the caller knows to be plain (strings, booleans,
+    null, small integers, objects and lists of those), or None when its text is
+    not all ASCII and ``canonical_json`` must order it the RFC's way."""
+    text = json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("ascii") if text.isascii() else None
+
+
 def canonical_json(obj: Any) -> bytes:
     """The RFC 8785 (JCS) canonical UTF-8 bytes of a JSON value.
 
@@ -91,12 +101,8 @@ def canonical_json(obj: Any) -> bytes:
     :raises ValueError: the value holds something JSON cannot (a datetime, NaN,
         an integer beyond 2**53).
     """
-    if _plain(obj):
-        text = json.dumps(
-            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
-        if text.isascii():
-            return text.encode("ascii")
+    if _plain(obj) and (fast := ascii_canonical_json(obj)) is not None:
+        return fast
     try:
         data: bytes = rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, TypeError) as exc:

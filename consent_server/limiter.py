@@ -91,6 +91,9 @@ class RouteLimiter(Limiter):
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
         """Check the route's limits; a storage failure falls back or is a 503."""
+        if not current_app.config["RATELIMIT_ENABLED"]:
+            # Flask-Limiter would still gather and filter the route's limits.
+            return
         check = partial(
             super()._check_request_limit,
             callable_name=callable_name,

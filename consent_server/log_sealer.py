@@ -37,20 +37,36 @@ def register_log_sealer(app: Flask, overrides: dict[str, Any]) -> None:
         return  # tests seal when they mean to
     if not interval:
         return
-    app.before_request(lambda: _ensure_started(app, float(interval)))
+
+    def start_sealer() -> None:
+        _ensure_started(app, float(interval))
+        # Started: later requests of this process skip the hook. A new list, as
+        # Flask may be iterating over the old one; a worker forked from a process
+        # that served no request still has the hook and starts its own thread.
+        hooks = app.before_request_funcs[None]
+        app.before_request_funcs[None] = [h for h in hooks if h is not start_sealer]
+
+    app.before_request(start_sealer)
+
+
+_starting = threading.Lock()
 
 
 def _ensure_started(app: Flask, interval: float) -> None:
     """One sealing thread in this process (a forked worker starts its own)."""
-    running = app.extensions.get(EXTENSION)
-    if running is not None and running[0] == os.getpid():
-        return
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_run, args=(app, interval, stop), name="consent-log-sealer", daemon=True
-    )
-    app.extensions[EXTENSION] = (os.getpid(), thread, stop)
-    thread.start()
+    with _starting:  # two threads of a gthread worker may both be first
+        running = app.extensions.get(EXTENSION)
+        if running is not None and running[0] == os.getpid():
+            return
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_run,
+            args=(app, interval, stop),
+            name="consent-log-sealer",
+            daemon=True,
+        )
+        app.extensions[EXTENSION] = (os.getpid(), thread, stop)
+        thread.start()
 
 
 def _run(app: Flask, interval: float, stop: threading.Event) -> None:

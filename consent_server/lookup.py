@@ -16,21 +16,19 @@ from .validity import is_valid
 def current_receipt(site_id: str, subject: str) -> Any | None:
     """The subject's newest receipt on a site, for a read-only answer.
 
-    One statement on a connection of its own, outside the ORM session: a lookup
-    needs neither its identity map nor a transaction. The row has every public
+    One statement on a pooled connection of its own, outside the ORM session: a
+    lookup needs neither its identity map nor a transaction. The row has every public
     field of ``Receipt`` as an attribute.
 
     A connection lost under it (the server ended it after the pool's checkout
     check) is retried once on a new one: a read can run twice, unlike a decision.
     """
     try:
-        with db.engine.connect() as conn:
-            return statements.fetch_current(conn, site_id, subject)
+        return statements.fetch_current(db.engine, site_id, subject)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
-    with db.engine.connect() as conn:
-        return statements.fetch_current(conn, site_id, subject)
+    return statements.fetch_current(db.engine, site_id, subject)
 
 
 def lookup_decision(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Compiled,
     Connection,
     Dialect,
+    Engine,
     Insert,
     Select,
     and_,
@@ -76,28 +77,35 @@ def _compiled_current(dialect: Dialect) -> tuple[str, Compiled]:
     return str(compiled), compiled
 
 
-def fetch_current(conn: Connection, site: str, subject: str) -> Any | None:
+def fetch_current(engine: Engine, site: str, subject: str) -> Any | None:
     """Run ``CURRENT``: a row with the public receipt fields, or None.
 
-    On PostgreSQL it runs in autocommit (no BEGIN and ROLLBACK round trips; the
-    pool restores the isolation level) on psycopg's own cursor: SQLAlchemy's
-    result layer (column metadata and per-value processing on every execute) cost
-    the lookup endpoint a tenth of its throughput in ``benchmarks/server_bench.py``,
-    and psycopg already returns what the columns hold (JSON as dicts; timestamps
-    as aware datetimes, turned to UTC here as ``UTCDateTime`` would).
+    On PostgreSQL it runs on psycopg's own cursor, in autocommit set on the driver
+    (no BEGIN and ROLLBACK round trips): SQLAlchemy's result layer (column
+    metadata and per-value processing on every execute) and its isolation-level
+    switching (``execution_options``, undone at check-in) each cost the lookup
+    endpoint about a tenth of its throughput in ``benchmarks/server_bench.py``.
+    psycopg already returns what the columns hold (JSON as dicts; timestamps as
+    aware datetimes, turned to UTC here as ``UTCDateTime`` would).
     """
     params = {"site": site, "subject": subject}
-    if conn.dialect.name != "postgresql":
-        return conn.execute(CURRENT, params).first()
-    conn.execution_options(isolation_level="AUTOCOMMIT")
-    sql, compiled = _compiled_current(conn.dialect)
-    driver: Any = conn.connection.driver_connection
-    try:
-        with driver.cursor(row_factory=namedtuple_row) as cursor:
-            cursor.execute(sql, compiled.construct_params(params))
-            row = cursor.fetchone()
-    except psycopg.Error as exc:
-        raise _wrapped(conn, driver, sql, params, exc) from exc
+    if engine.dialect.name != "postgresql":
+        with engine.connect() as conn:
+            return conn.execute(CURRENT, params).first()
+    sql, compiled = _compiled_current(engine.dialect)
+    with engine.connect() as conn:  # connection errors come as SQLAlchemy's
+        pooled = conn.connection
+        driver: Any = pooled.driver_connection
+        try:
+            driver.autocommit = True
+            try:
+                with driver.cursor(row_factory=namedtuple_row) as cursor:
+                    cursor.execute(sql, compiled.construct_params(params))
+                    row = cursor.fetchone()
+            finally:
+                driver.autocommit = False  # as the pool hands connections out
+        except psycopg.Error as exc:
+            raise _wrapped(conn, sql, params, exc) from exc
     if row is None:
         return None
     return row._replace(
@@ -106,21 +114,23 @@ def fetch_current(conn: Connection, site: str, subject: str) -> Any | None:
     )
 
 
-def _wrapped(
-    conn: Connection, driver: Any, sql: str, params: Any, error: Any
-) -> StatementError:
-    """What SQLAlchemy's own execute makes of a driver error: a ``DBAPIError``, and
-    a lost connection invalidated so that the pool never hands it out again."""
-    lost = conn.dialect.is_disconnect(error, driver, None)
-    if lost:
-        conn.invalidate(error)
+def _wrapped(conn: Connection, sql: str, params: Any, error: Any) -> StatementError:
+    """What SQLAlchemy's own execute makes of a driver error: a ``DBAPIError``,
+    ``connection_invalidated`` when the connection was lost.
+
+    The connection is invalidated in any case, so that the pool never hands out
+    one whose state (autocommit, say) an error left unknown.
+    """
+    dialect = conn.dialect
+    lost = dialect.is_disconnect(error, conn.connection.driver_connection, None)
+    conn.invalidate(error)
     wrapped: StatementError = DBAPIError.instance(
         sql,
         params,
         error,
         psycopg.Error,
         connection_invalidated=lost,
-        dialect=conn.dialect,
+        dialect=dialect,
     )
     return wrapped
 

@@ -26,6 +26,7 @@ DEFAULT_HEADERS = (
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
+    # One pass over the headers (Headers.setdefault would scan once per name).
     present = {name.lower() for name, _ in headers.items()}
     for name, value in DEFAULT_HEADERS:
         if name.lower() not in present:
@@ -55,7 +56,13 @@ def cors_resources(
     return resources
 
 
+# The blueprints whose routes ``cors_resources`` can match: flask-cors checks each
+# response against every pattern, so only their responses pay for it.
+CORS_BLUEPRINTS = ("sites", "banner", "consents", "receipt_files", "log")
+
+
 def register_security(app: Flask, sites: dict[str, Site]) -> None:
+    app_hooks = list(app.after_request_funcs.get(None, []))
     cors.init_app(
         app,
         resources=cors_resources(sites),
@@ -65,4 +72,10 @@ def register_security(app: Flask, sites: dict[str, Site]) -> None:
         supports_credentials=False,
         max_age=86400,
     )
+    cors_hooks = [
+        hook for hook in app.after_request_funcs[None] if hook not in app_hooks
+    ]
+    app.after_request_funcs[None] = app_hooks
+    for name in CORS_BLUEPRINTS:
+        app.after_request_funcs[name].extend(cors_hooks)
     app.after_request(add_security_headers)

@@ -59,7 +59,12 @@ class StaffSessionInterface(SecureCookieSessionInterface):
         return bool(request.is_secure) or bool(app.config.get("SESSION_COOKIE_SECURE"))
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        # The public API never has a staff cookie: skip building a signer per request.
+        # Only the staff UI has sessions: elsewhere a null session, which Flask
+        # neither signs nor saves (and which refuses writes), costs nothing.
+        path = self.get_cookie_path(app)
+        if request.path != path and not request.path.startswith(path + "/"):
+            return self.make_null_session(app)
+        # A page without a staff cookie: skip building a signer.
         if self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)

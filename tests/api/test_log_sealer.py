@@ -37,6 +37,22 @@ def test_decisions_are_sealed_within_the_interval(
         stop_log_sealer(app)
 
 
+def test_the_first_request_starts_the_sealer_and_later_ones_skip_the_hook(
+    app: Flask, client: FlaskClient
+) -> None:
+    hooks = list(app.before_request_funcs[None])
+    try:
+        client.get("/healthz")
+        running = app.extensions[EXTENSION]
+        assert running[1].is_alive()
+        after_first = list(app.before_request_funcs[None])
+        assert len(after_first) == len(hooks) - 1  # the start hook removed itself
+        client.get("/healthz")
+        assert app.extensions[EXTENSION] is running  # no second thread
+    finally:
+        stop_log_sealer(app)
+
+
 def test_tests_seal_only_when_they_ask(tmp_path: Any) -> None:
     app = create_app(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from consent_server.default_site import default_site_texts
+from consent_server.security import CORS_BLUEPRINTS, cors_resources
 from consent_server.sites import notice_hash
 from tests.api.helpers import assert_problem
 from tests.api.site_files import (
@@ -190,6 +192,36 @@ def test_cors_on_a_recorded_decision(sites_client: FlaskClient) -> None:
     )
     assert rv.status_code == 201
     assert rv.headers["Access-Control-Allow-Origin"] == SHOP_ORIGIN
+
+
+def test_cors_on_problems_from_a_sites_routes(sites_client: FlaskClient) -> None:
+    """The banner reads a problem's body too: errors carry CORS headers."""
+    missing = sites_client.get(
+        f"/v1/sites/shop/consents/{'0' * 36}", headers={"Origin": SHOP_ORIGIN}
+    )
+    refused = sites_client.post(
+        "/v1/sites/shop/consents", json={"choices": []}, headers={"Origin": SHOP_ORIGIN}
+    )
+    assert [missing.status_code, refused.status_code] == [404, 422]
+    for rv in (missing, refused):
+        assert rv.headers["Access-Control-Allow-Origin"] == SHOP_ORIGIN
+
+
+def test_every_route_cors_can_match_is_in_a_cors_blueprint(
+    sites_client: FlaskClient,
+) -> None:
+    """CORS runs only for ``CORS_BLUEPRINTS``: a route added elsewhere that a
+    site's pattern matches would silently lose its CORS headers."""
+    app = sites_client.application
+    patterns = [re.compile(p) for p in cors_resources(app.extensions["consent_sites"])]
+    assert patterns
+    matched = set()
+    for rule in app.url_map.iter_rules():
+        example = re.sub(r"<(?:[^:>]+:)?site>", "shop", rule.rule)
+        example = re.sub(r"<[^>]+>", "x", example)
+        if any(p.match(example) for p in patterns):
+            matched.add(rule.endpoint.split(".")[0])
+    assert matched and matched <= set(CORS_BLUEPRINTS)
 
 
 SECURITY_HEADERS = {

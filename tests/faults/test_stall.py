@@ -71,6 +71,34 @@ def test_a_stalled_lookup_is_a_503_and_readiness_still_answers(
     assert ready.json["database"] == "ok"
 
 
+@pytest.mark.postgres
+def test_lookups_leave_no_connection_in_autocommit(
+    app: Flask, client: FlaskClient, notice: dict[str, Any], database_url: str
+) -> None:
+    """A lookup runs in autocommit on its pooled connection; a decision after it,
+    on whichever connection the pool hands out, must still be one transaction."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("only PostgreSQL lookups switch the driver to autocommit")
+    subject = client.post(CONSENTS, json=decision(notice["notice"])).json["receipt"][
+        "subject"
+    ]
+    with writes_locked(database_url):  # an error (the lock timeout) ...
+        assert client.get(f"{CONSENTS}/{subject}").status_code == 503
+    # ... and then answers, found and not found.
+    assert client.get(f"{CONSENTS}/{subject}").status_code == 200
+    assert client.get(f"{CONSENTS}/{'0' * 36}").status_code == 404
+
+    with app.app_context():
+        pool = db.engine.pool
+        held = [db.engine.raw_connection() for _ in range(pool.checkedin())]
+        try:
+            assert held, "the lookups returned no connection to the pool"
+            assert [c.driver_connection.autocommit for c in held] == [False] * len(held)
+        finally:
+            for connection in held:
+                connection.close()
+
+
 def test_endpoints_without_the_database_answer_during_a_stall(
     client: FlaskClient, notice: dict[str, Any], database_url: str
 ) -> None:

@@ -11,12 +11,18 @@ compares them) and the schema stays the one documented in OpenAPI.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
-from marshmallow import Schema, missing
+from marshmallow import Schema, fields, missing
 
-# (output key, attribute, serializer of the value, field name)
-_Step = tuple[str, str, Callable[..., Any], str]
+# (output key, attribute, serializer of the value, field name, the value's type
+# that the serializer returns as it is, if any)
+_Step = tuple[str, str, Callable[..., Any], str, type | None]
+
+# Fields whose ``_serialize`` returns a value of this type unchanged: ``str(v)`` of a
+# str, ``bool(v)`` of a bool. Exact classes only: a subclass may serialize otherwise.
+_RETURNED_AS_IS: dict[type, type] = {fields.String: str, fields.Boolean: bool}
 
 
 def _compilable(schema: Schema) -> bool:
@@ -43,7 +49,8 @@ class CompiledDumpSchema(Schema):
         plan: list[_Step] = []
         for name, field in self.dump_fields.items():
             key = field.data_key if field.data_key is not None else name
-            plan.append((key, field.attribute or name, field._serialize, name))
+            as_is = _RETURNED_AS_IS.get(type(field))
+            plan.append((key, field.attribute or name, field._serialize, name, as_is))
         return plan
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
@@ -59,14 +66,11 @@ class CompiledDumpSchema(Schema):
     @staticmethod
     def _dump_one(plan: list[_Step], obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if isinstance(obj, Mapping):
-            for key, attribute, serialize, name in plan:
-                value = obj.get(attribute, missing)
-                if value is not missing:
-                    out[key] = serialize(value, name, obj)
-        else:
-            for key, attribute, serialize, name in plan:
-                value = getattr(obj, attribute, missing)
-                if value is not missing:
-                    out[key] = serialize(value, name, obj)
+        get = obj.get if isinstance(obj, Mapping) else partial(getattr, obj)
+        for key, attribute, serialize, name, as_is in plan:
+            value = get(attribute, missing)
+            if value is missing:
+                continue
+            # Most values are strings and booleans already: no call for those.
+            out[key] = value if type(value) is as_is else serialize(value, name, obj)
         return out

@@ -11,6 +11,7 @@ erasure waits for a batch at most.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -181,12 +182,25 @@ def _bounded(conn: Connection) -> None:
 
 
 def seal(
-    wait: bool = True, batch_size: int = BATCH_SIZE, now: datetime | None = None
+    wait: bool = True,
+    batch_size: int = BATCH_SIZE,
+    now: datetime | None = None,
+    pause: float = 0.0,
 ) -> SealResult | None:
     """Append every unsealed receipt and erasure, then sign a head if the tree
-    grew; None when ``wait`` is off and another process is sealing."""
+    grew; None when ``wait`` is off and another process is sealing.
+
+    ``pause``: seconds to wait between batches, so that decisions waiting for
+    SQLite's single writer lock get it (its busy handler sleeps and retries: a
+    sealer that takes the lock straight back could keep them waiting for the
+    whole seal). The automatic sealer pauses; the command does not.
+    """
     total = 0
+    first = True
     while True:
+        if not first and pause:
+            time.sleep(pause)
+        first = False
         with db.engine.begin() as conn:
             _bounded(conn)
             if not lock_log(conn, wait):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -207,6 +209,30 @@ def test_sealing_in_small_batches_gives_the_same_tree(
         assert len(heads) == 1  # one head per seal, not per batch
         tree = StoredTree(db.session.connection())
         assert merkle.tree_hash(tree, 7).hex() == heads[0].root_hash
+
+
+def test_a_decision_gets_in_between_the_batches_of_a_seal(
+    app: Flask, record: Record
+) -> None:
+    """The automatic sealer pauses between batches: a decision made meanwhile is
+    stored before the seal ends, not after it (SQLite has one writer)."""
+    _record_many(record, 8)
+    ended: dict[str, float] = {}
+
+    def sealing() -> None:
+        with app.app_context():
+            seal(batch_size=2, pause=0.5)
+        ended["seal"] = time.monotonic()
+
+    sealer = threading.Thread(target=sealing)
+    sealer.start()
+    time.sleep(0.1)  # within the first batch or the first pause
+    rv = record({"persistent": True, "third_party": False})
+    ended["decision"] = time.monotonic()
+    sealer.join(timeout=60)
+    assert rv.status_code == 201
+    assert ended["decision"] < ended["seal"]
+    assert _seal(app).tree_size == 9  # in that seal's last batch, or the next seal
 
 
 def test_verify_passes_on_an_untouched_log(

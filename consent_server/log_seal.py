@@ -196,11 +196,7 @@ def seal(
     whole seal). The automatic sealer pauses; the command does not.
     """
     total = 0
-    first = True
     while True:
-        if not first and pause:
-            time.sleep(pause)
-        first = False
         with db.engine.begin() as conn:
             _bounded(conn)
             if not lock_log(conn, wait):
@@ -215,6 +211,7 @@ def seal(
                 ):
                     head = _sign_head(conn, writer.size, now or datetime.now(UTC))
                 return SealResult(total, writer.size, head)
+        time.sleep(pause)  # more to append: first let waiting writers in
 
 
 def has_unsealed() -> bool:

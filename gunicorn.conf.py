@@ -8,6 +8,8 @@ Options on the command line win (``-b 0.0.0.0:8000``, ``-w 8``, ``--threads 16``
 
 import multiprocessing
 import os
+import subprocess
+import sys
 
 # Threads, not sync workers: a request waiting on the database (at most
 # CONSENT_DB_TIMEOUT per wait) holds one thread while the others keep answering
@@ -50,3 +52,38 @@ control_socket_disable = True
 # a busy worker look dead.
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+
+
+# The transparency log is sealed by a process of its own beside the workers
+# (`consent log seal --every`, consent_server/log_sealer.py): a seal in a worker's
+# thread would share that worker's interpreter lock with its requests. It loads
+# the app the workers load; they, forked after this hook, leave sealing to it.
+# With --preload the app has read its settings before this hook: then each worker
+# seals in a thread of its own, as under any other server.
+_sealer = None
+
+
+def when_ready(server):
+    global _sealer
+    interval = os.environ.get("CONSENT_LOG_SEAL_INTERVAL", "60")
+    try:
+        seconds = float(interval)
+    except ValueError:
+        return  # the app refuses to start with the setting's own error
+    if seconds <= 0 or server.cfg.preload_app:
+        return
+    _sealer = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", server.app.app_uri]
+        + ["consent", "log", "seal", "--every", interval]
+    )
+    server.log.info("Log sealer started (pid %s), every %s s", _sealer.pid, interval)
+    os.environ["CONSENT_LOG_SEAL_INTERVAL"] = "0"
+
+
+def on_exit(server):
+    if _sealer is not None:
+        _sealer.terminate()
+        try:
+            _sealer.wait(timeout=graceful_timeout)
+        except subprocess.TimeoutExpired:
+            _sealer.kill()

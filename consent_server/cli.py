@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -201,10 +204,21 @@ consent_cli.add_command(log_cli)
 
 
 @log_cli.command("seal")
-def log_seal() -> None:
+@click.option(
+    "--every",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="Keep running and seal every SECONDS, in batches that let decisions in "
+    "between, until SIGTERM or Ctrl-C: the sealer beside the web workers "
+    "(gunicorn.conf.py starts one).",
+)
+def log_seal(every: float | None) -> None:
     """Append unsealed receipts and erasures to the log and sign a new tree head."""
     from .log_seal import seal
 
+    if every is not None:
+        _seal_until_stopped(every)
+        return
     lift_statement_timeout(db.engine)  # a first seal may take a minute
     result = seal()
     assert result is not None  # seal() waits for the lock
@@ -215,6 +229,17 @@ def log_seal() -> None:
         f"Sealed {result.appended} new leaves; tree size {result.tree_size}, "
         f"root {result.head.root_hash}, head {result.head.id}."
     )
+
+
+def _seal_until_stopped(every: float) -> None:
+    from .log_sealer import run_sealer
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Sealing the log every {every:g} s; stop with SIGTERM or Ctrl-C.")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_sealer(app, every, stop)
 
 
 @log_cli.command("verify")

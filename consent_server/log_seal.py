@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select, tuple_, update
 from sqlalchemy.exc import OperationalError
 
 from . import log_leaves as leaves
@@ -29,6 +29,7 @@ from .log_tiles import (
     id_bytes,
     newest_sealed,
     sealed_since,
+    stored_size,
 )
 from .merkle import leaf_hash, tree_hash
 from .models import ErasedLeaf, Erasure, LogHead, Receipt
@@ -75,16 +76,29 @@ class SealResult:
     head: LogHead | None
 
 
-def _unsealed_receipts(conn: Connection, limit: int) -> list[Any]:
+# Where a seal's previous batch ended: (created_at, id) of its last receipt.
+_Position = tuple[datetime, str]
+
+
+def _unsealed_receipts(
+    conn: Connection, limit: int, after: _Position | None = None
+) -> list[Any]:
     """The next receipts to append: not in the log yet, oldest first.
 
-    Receipts sealed before are skipped by time: every receipt older than the
-    newest sealed one by more than ``LATE_COMMIT_MARGIN`` is in the log (it
-    committed long before that seal); the few in the margin are compared with
-    the ids of the tiles that reach it.
+    A seal's first batch skips receipts sealed before by time: every receipt
+    older than the newest sealed one by more than ``LATE_COMMIT_MARGIN`` is in
+    the log (it committed long before that seal); those in the margin are
+    compared with the ids of the tiles that reach it. Its later batches go on
+    ``after`` the last receipt appended: the margin holds every receipt sealed in
+    the last ten minutes, and reading it again for each batch made a seal's cost
+    grow with the square of its size. (A receipt committed late during a seal
+    is in the next seal's margin.)
     """
-    newest = newest_sealed(conn)
     stmt = select(_RECEIPTS).order_by(_RECEIPTS.c.created_at, _RECEIPTS.c.id)
+    if after is not None:
+        position = tuple_(_RECEIPTS.c.created_at, _RECEIPTS.c.id)
+        return list(conn.execute(stmt.where(position > after).limit(limit)))
+    newest = newest_sealed(conn)
     sealed: set[bytes] = set()
     if newest is not None:
         since = newest - LATE_COMMIT_MARGIN
@@ -125,21 +139,52 @@ def _append_erasures(conn: Connection, writer: TileWriter) -> int:
     return len(rows)
 
 
-def _append_batch(conn: Connection, batch_size: int) -> tuple[int, TileWriter]:
-    writer = TileWriter(conn)
-    rows = _unsealed_receipts(conn, batch_size)
+@dataclass(frozen=True)
+class _Batch:
+    """Receipts read and hashed for appending, before the log lock is taken."""
+
+    size: int  # the tree's size when they were read
+    erasures: int | None  # the newest erasure's id then
+    leaves: list[tuple[bytes, bytes, bytes, datetime]]  # hash, salt, id, time
+    ids: list[str]
+
+
+def _read_batch(
+    conn: Connection, batch_size: int, resume: tuple[int, _Position] | None
+) -> _Batch:
+    """The next batch, hashed; ``resume`` (tree size and position after the
+    previous batch) holds unless another process sealed in between.
+
+    Reading and hashing take most of a batch's time: done before the log lock
+    (on SQLite the one writer lock), decisions wait for a seal's writes only.
+    """
+    size = stored_size(conn)
+    erasures = conn.scalar(select(func.max(_ERASURES.c.id)))
+    after = resume[1] if resume is not None and resume[0] == size else None
+    rows = _unsealed_receipts(conn, batch_size, after)
     salts = os.urandom(SALT_SIZE * len(rows))
+    hashed = []
     for n, row in enumerate(rows):
         salt = salts[n * SALT_SIZE : (n + 1) * SALT_SIZE]
         leaf = leaves.receipt_leaf(row, leaves.personal_hashes(row, salt))
-        writer.append(
-            leaf_hash(leaves.leaf_bytes(leaf)), salt, id_bytes(row.id), row.created_at
+        hashed.append(
+            (leaf_hash(leaves.leaf_bytes(leaf)), salt, id_bytes(row.id), row.created_at)
         )
-    appended = len(rows)
-    if appended < batch_size:
-        appended += _append_erasures(conn, writer)
-    writer.flush()
-    return appended, writer
+    return _Batch(size, erasures, hashed, [row.id for row in rows])
+
+
+def _still_current(conn: Connection, batch: _Batch, size: int) -> bool:
+    """Whether the batch's leaves still stand, checked under the log lock: no
+    other seal appended since it was read, no erasure changed a receipt of it,
+    no purge deleted one."""
+    if size != batch.size:
+        return False
+    if conn.scalar(select(func.max(_ERASURES.c.id))) != batch.erasures:
+        return False
+    if not batch.ids:
+        return True
+    present = conn.scalar(select(func.count()).where(_RECEIPTS.c.id.in_(batch.ids)))
+    return present == len(batch.ids)
 
 
 def latest_head(conn: Connection) -> LogHead | None:
@@ -196,12 +241,28 @@ def seal(
     whole seal). The automatic sealer pauses; the command does not.
     """
     total = 0
+    resume: tuple[int, _Position] | None = None
     while True:
+        with db.engine.connect() as conn:
+            _bounded(conn)
+            batch = _read_batch(conn, batch_size, resume)
         with db.engine.begin() as conn:
             _bounded(conn)
             if not lock_log(conn, wait):
                 return None
-            appended, writer = _append_batch(conn, batch_size)
+            writer = TileWriter(conn)
+            if not _still_current(conn, batch, writer.size):
+                resume = None
+                continue  # read again
+            for leaf in batch.leaves:
+                writer.append(*leaf)
+            appended = len(batch.leaves)
+            if appended:
+                last = batch.leaves[-1]
+                resume = writer.size, (last[3], batch.ids[-1])
+            if appended < batch_size:
+                appended += _append_erasures(conn, writer)
+            writer.flush()
             total += appended
             if appended < batch_size:
                 previous = latest_head(conn)

@@ -9,16 +9,10 @@ ORM's execution layer, and these answer with plain rows.
 from __future__ import annotations
 
 from datetime import UTC
-from functools import cache
 from typing import Any
 
-import psycopg
-from psycopg.rows import namedtuple_row
 from sqlalchemy import (
     Boolean,
-    Compiled,
-    Connection,
-    Dialect,
     Engine,
     Insert,
     Select,
@@ -32,8 +26,8 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.exc import DBAPIError, StatementError
 
+from .driver_sql import first_row
 from .extensions import upsert_insert
 from .models import Notice, Receipt
 
@@ -71,68 +65,23 @@ CURRENT: Select[Any] = (
 )
 
 
-@cache
-def _compiled_current(dialect: Dialect) -> tuple[str, Compiled]:
-    compiled = CURRENT.compile(dialect=dialect)
-    return str(compiled), compiled
-
-
 def fetch_current(engine: Engine, site: str, subject: str) -> Any | None:
     """Run ``CURRENT``: a row with the public receipt fields, or None.
 
-    On PostgreSQL it runs on psycopg's own cursor, in autocommit set on the driver
-    (no BEGIN and ROLLBACK round trips): SQLAlchemy's result layer (column
-    metadata and per-value processing on every execute) and its isolation-level
-    switching (``execution_options``, undone at check-in) each cost the lookup
-    endpoint about a tenth of its throughput in ``benchmarks/server_bench.py``.
-    psycopg already returns what the columns hold (JSON as dicts; timestamps as
-    aware datetimes, turned to UTC here as ``UTCDateTime`` would).
+    On PostgreSQL on psycopg's own cursor (``driver_sql``), with timestamps turned
+    to UTC as ``UTCDateTime`` would.
     """
     params = {"site": site, "subject": subject}
     if engine.dialect.name != "postgresql":
         with engine.connect() as conn:
             return conn.execute(CURRENT, params).first()
-    sql, compiled = _compiled_current(engine.dialect)
-    with engine.connect() as conn:  # connection errors come as SQLAlchemy's
-        pooled = conn.connection
-        driver: Any = pooled.driver_connection
-        try:
-            driver.autocommit = True
-            try:
-                with driver.cursor(row_factory=namedtuple_row) as cursor:
-                    cursor.execute(sql, compiled.construct_params(params))
-                    row = cursor.fetchone()
-            finally:
-                driver.autocommit = False  # as the pool hands connections out
-        except psycopg.Error as exc:
-            raise _wrapped(conn, sql, params, exc) from exc
+    row = first_row(engine, CURRENT, params)
     if row is None:
         return None
     return row._replace(
         created_at=row.created_at.astimezone(UTC),
         expires_at=row.expires_at.astimezone(UTC),
     )
-
-
-def _wrapped(conn: Connection, sql: str, params: Any, error: Any) -> StatementError:
-    """What SQLAlchemy's own execute makes of a driver error: a ``DBAPIError``,
-    ``connection_invalidated`` when the connection was lost.
-
-    The connection is invalidated in any case, so that the pool never hands out
-    one whose state (autocommit, say) an error left unknown.
-    """
-    dialect = conn.dialect
-    lost = dialect.is_disconnect(error, conn.connection.driver_connection, None)
-    conn.invalidate(error)
-    wrapped: StatementError = DBAPIError.instance(
-        sql,
-        params,
-        error,
-        psycopg.Error,
-        connection_invalidated=lost,
-        dialect=dialect,
-    )
-    return wrapped
 
 
 INSERT: Insert = RECEIPTS.insert()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Insert, Select, select
 from sqlalchemy.exc import IntegrityError
 
 from . import receipt_statements as statements
@@ -24,6 +24,7 @@ from .decision_check import (
     SubjectProofRequired,
     check_decision,
 )
+from .driver_sql import first_row
 from .errors import Conflict
 from .extensions import db
 from .models import Receipt
@@ -142,9 +143,9 @@ def _predicted_link(decision: CheckedDecision) -> tuple[str | None, str] | None:
 
 def _newest_link(decision: CheckedDecision) -> tuple[str | None, str]:
     """``previous_id`` and ``action`` from the subject's newest stored receipt."""
-    row = db.session.execute(
+    row = _run(
         statements.NEWEST, {"site": decision.site.id, "subject": decision.subject}
-    ).first()
+    )
     if row is None:
         return None, _action(False, False, decision.granted_any)
     optional = decision.site.optional_keys
@@ -200,6 +201,23 @@ def _earlier_try(decision: CheckedDecision, by_id: bool = True) -> Receipt | Non
     return found
 
 
+def _on_postgres() -> bool:
+    return bool(db.engine.dialect.name == "postgresql")
+
+
+def _run(stmt: Insert | Select[Any], params: dict[str, Any]) -> Any | None:
+    """Run a statement of recording; its first row, if it returns rows.
+
+    On PostgreSQL each statement commits on its own, on psycopg's cursor (no BEGIN
+    and COMMIT round trips, none of SQLAlchemy's execution layer: ``driver_sql``);
+    elsewhere in the session's transaction, which ``store_decision`` commits.
+    """
+    if _on_postgres():
+        return first_row(db.engine, stmt, params)
+    result = cast(CursorResult[Any], db.session.execute(stmt, params))
+    return result.first() if result.returns_rows else None
+
+
 def _signed_row(receipt: Receipt, link: tuple[str | None, str]) -> dict[str, Any]:
     """Sign the receipt with its link to the previous one; the row to insert."""
     receipt.previous_id, receipt.action = link
@@ -225,7 +243,7 @@ def _insert(decision: CheckedDecision, receipt: Receipt) -> bool:
     if decision.subject is None:
         # A subject the server made up just now has nothing to link.
         assert link is not None
-        db.session.execute(statements.INSERT, _signed_row(receipt, link))
+        _run(statements.INSERT, _signed_row(receipt, link))
         return True
     first_only = not decision.proves_subject
     stmt = statements.insert_linked(decision.site.optional_keys, first_only)
@@ -239,7 +257,7 @@ def _insert(decision: CheckedDecision, receipt: Receipt) -> bool:
             "expected_previous": link[0],
             "expected_action": link[1],
         }
-        if db.session.execute(stmt, params).one_or_none() is not None:
+        if _run(stmt, params) is not None:
             return True
         if first_only:
             return False
@@ -259,16 +277,16 @@ def store_decision(decision: CheckedDecision) -> Receipt:
         another decision.
     """
     receipt = _new_receipt(decision, datetime.now(UTC))
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # Each statement commits on its own: no BEGIN and COMMIT round trips. What
-        # the receipt names goes first (its foreign key needs the notice; storing
-        # one twice is harmless), then the receipt in one statement, all or nothing.
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    postgres = _on_postgres()
     try:
         staged = stage_for_decision(
             decision.site, decision.notice_hash, receipt.banner_build
         )
+        if postgres and staged:
+            # On PostgreSQL the receipt commits on its own (``_run``): what it
+            # names goes first (its foreign key needs the notice; storing one
+            # twice is harmless).
+            db.session.commit()
         inserted = _insert(decision, receipt)
         if not postgres:
             db.session.commit()

@@ -75,3 +75,12 @@ def test_a_negative_interval_is_refused(tmp_path: Any) -> None:
                 "CONSENT_LOG_SEAL_INTERVAL": -1,
             }
         )
+
+
+@pytest.mark.parametrize("every", ["0", "-5", "soon"])
+def test_the_sealing_command_refuses_a_bad_interval(app: Flask, every: str) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["consent", "log", "seal", "--every", every]
+    )
+    assert result.exit_code == 2
+    assert "Invalid value for '--every'" in result.output

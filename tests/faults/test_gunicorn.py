@@ -1,7 +1,8 @@
 """The shipped gunicorn.conf.py, run for real: its threads keep the endpoints that
 need no database answering while decisions wait on a locked table, a worker
-killed with SIGKILL loses no acknowledged decision, and the access log holds no
-client address (issue #10)."""
+killed with SIGKILL loses no acknowledged decision, the access log holds no
+client address (issue #10), and the log is sealed by a process beside the
+workers, stopped with them (issue #12)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 CONSENTS = "/v1/sites/default/consents"
 TIMEOUT = 30.0  # seconds per request: generous for a slow machine
 DB_TIMEOUT = 5  # CONSENT_DB_TIMEOUT here: a wide gap to the quick answers
+SEALER = "consent log seal --every"
 
 
 @pytest.fixture
@@ -51,10 +54,23 @@ class Server:
     access_log: Path
     error_log: Path
 
-    def workers(self) -> list[int]:
+    def children(self) -> dict[int, str]:
+        """The master's child processes and their command lines."""
         pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        return [int(p) for p in children.split()]
+        found = {}
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except FileNotFoundError:  # exited meanwhile
+                continue
+            found[int(child)] = cmdline.replace(b"\0", b" ").decode()
+        return found
+
+    def workers(self) -> list[int]:
+        return [pid for pid, cmd in self.children().items() if SEALER not in cmd]
+
+    def sealers(self) -> list[int]:
+        return [pid for pid, cmd in self.children().items() if SEALER in cmd]
 
 
 def _free_port() -> int:
@@ -82,6 +98,12 @@ def _answers(url: str) -> bool:
 def server(app: Flask, pg_url: str, tmp_path: Path) -> Iterator[Server]:
     """Gunicorn with gunicorn.conf.py and 2 workers on the test's database (whose
     tables ``app`` made)."""
+    with _gunicorn(pg_url, tmp_path) as running:
+        yield running
+
+
+@contextmanager
+def _gunicorn(pg_url: str, tmp_path: Path, **settings: str) -> Iterator[Server]:
     if not Path("/proc/self/task").exists():
         pytest.skip("finding gunicorn's workers needs Linux /proc")
     port = _free_port()
@@ -92,6 +114,7 @@ def server(app: Flask, pg_url: str, tmp_path: Path) -> Iterator[Server]:
         "CONSENT_SIGNING_KEYS": ",".join(TEST_SIGNING_KEYS),
         "CONSENT_RATELIMIT_ENABLED": "false",
         "CONSENT_DB_TIMEOUT": str(DB_TIMEOUT),
+        **settings,
     }
     env.pop("CONSENT_SITES_FILE", None)
     access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
@@ -231,3 +254,26 @@ def test_a_killed_worker_loses_no_acknowledged_decision(
     access = server.access_log.read_text()
     assert "127.0.0.0/24" in access
     assert "127.0.0.1" not in access
+
+
+def test_the_log_is_sealed_by_a_process_beside_the_workers(
+    app: Flask, pg_url: str, tmp_path: Path
+) -> None:
+    with _gunicorn(pg_url, tmp_path, CONSENT_LOG_SEAL_INTERVAL="1") as server:
+        _wait_for(lambda: len(server.sealers()) == 1, "the sealer")
+        [sealer] = server.sealers()
+        notice = call(server.url + "/v1/sites/default/notice")[2]["notice"]
+        for _ in range(3):
+            assert call(server.url + CONSENTS, decision(notice))[0] == 201
+
+        def sealed() -> bool:
+            status, _, head = call(server.url + "/v1/log/head")
+            return status == 200 and head["tree_size"] >= 3
+
+        _wait_for(sealed, "a head over the three decisions", timeout=30)
+        errors = server.error_log
+    # Stopped with gunicorn: no sealer outlives the server.
+    assert not Path(f"/proc/{sealer}").exists()
+    log = errors.read_text()
+    assert f"Log sealer started (pid {sealer})" in log
+    assert "Traceback" not in log

@@ -1,6 +1,7 @@
 """Throughput and latency of the public API against a minimal Flask ceiling.
 
-Starts gunicorn (2 sync workers) on 127.0.0.1 twice — the consent service and a
+Starts gunicorn (2 sync workers) on 127.0.0.1 twice — the consent service (with
+its log sealer beside the workers, every 60 s, as gunicorn.conf.py runs it) and a
 minimal Flask JSON app with the same settings — loads each with wrk (after 2 s of
 warm-up load that is not counted) and prints
 requests/s, p50 and p99 latency, errors and the ratio to the ceiling for:

@@ -206,7 +206,7 @@ consent_cli.add_command(log_cli)
 @log_cli.command("seal")
 @click.option(
     "--every",
-    type=click.FloatRange(min=1),
+    type=click.FloatRange(min=0, min_open=True),
     metavar="SECONDS",
     help="Keep running and seal every SECONDS, in batches that let decisions in "
     "between, until SIGTERM or Ctrl-C: the sealer beside the web workers "

@@ -4,8 +4,9 @@ A receipt gets its place in the log only here, so decisions committed out of
 order never move a leaf: each seal takes the receipts not in the log yet,
 oldest first (``created_at``, then ``id``), then the erasures not in it, and
 appends them after the last leaf. The receipts table is only read. It works in
-batches, one transaction each, holding the log lock, so memory stays flat and an
-erasure waits for a batch at most.
+batches, so memory stays flat: each is read and hashed first, then written in a
+transaction that holds the log lock, so an erasure (or on SQLite, a decision)
+waits for one batch's writes at most.
 """
 
 from __future__ import annotations
@@ -181,10 +182,15 @@ def _still_current(conn: Connection, batch: _Batch, size: int) -> bool:
         return False
     if conn.scalar(select(func.max(_ERASURES.c.id))) != batch.erasures:
         return False
-    if not batch.ids:
+    if not batch.leaves:
         return True
-    present = conn.scalar(select(func.count()).where(_RECEIPTS.c.id.in_(batch.ids)))
-    return present == len(batch.ids)
+    # Read by the index on (created_at, id) over the batch's span, rather than
+    # looked up id by id: about half the time at 10,000 receipts a batch.
+    position = tuple_(_RECEIPTS.c.created_at, _RECEIPTS.c.id)
+    first = (batch.leaves[0][3], batch.ids[0])
+    last = (batch.leaves[-1][3], batch.ids[-1])
+    span = select(_RECEIPTS.c.id).where(position >= first, position <= last)
+    return set(conn.scalars(span)).issuperset(batch.ids)
 
 
 def latest_head(conn: Connection) -> LogHead | None:

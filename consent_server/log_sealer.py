@@ -33,13 +33,11 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "consent_log_sealer"
 
-# While requests are served, a seal holds the log (and on SQLite the one writer
-# lock) a batch at a time, with a pause after each batch as long as the longest
-# sleep of SQLite's busy handler, so that decisions waiting for the lock get it.
-# In benchmarks/server_bench.py a seal during recording raised SQLite's p99 to
-# 0.16-0.53 s in six runs with 10,000-leaf batches and no pause (or 20 ms), and to
-# 0.16-0.2 s in two runs like this; 27 ms with no seal at all. 100-leaf batches
-# were worse: each batch has a fixed cost.
+# While requests are served, a seal writes a batch at a time (holding the log,
+# and on SQLite the one writer lock, for the writes only: it reads and hashes
+# before) and pauses after each batch as long as the longest sleep of SQLite's
+# busy handler, so that decisions waiting for the lock get it and the sealing
+# process leaves the CPU to the workers in between.
 # ``consent log seal`` (the command) takes 10,000-leaf batches without pauses.
 ROUND_BATCH_SIZE = 500
 ROUND_PAUSE_S = 0.1

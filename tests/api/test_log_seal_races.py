@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import Connection, insert, text, update
+from sqlalchemy import Connection, delete, insert, text, update
 
 from consent_server.extensions import db
 from consent_server.log_seal import SealResult, lock_log, seal
@@ -115,3 +115,35 @@ def test_seals_taking_turns_between_batches_append_each_receipt_once(
     verified = runner.invoke(args=["consent", "log", "verify"])
     assert verified.exit_code == 0, verified.output
     assert "6 leaves" in verified.output
+
+
+def test_a_receipt_purged_while_its_batch_waits_for_the_lock_is_left_out(
+    app: Flask, runner: FlaskCliRunner, record: Record
+) -> None:
+    ids = _record(record, 3)
+    receipts = Receipt.__table__
+    results: list[SealResult | None] = []
+    with app.app_context():
+        with db.engine.begin() as conn:  # past the default site's retention
+            conn.execute(
+                update(receipts)
+                .where(receipts.c.id == ids[0])
+                .values(created_at=datetime.now(UTC) - timedelta(days=2000))
+            )
+        holder = db.engine.connect()
+        watcher = db.engine.connect()
+        try:
+            transaction = holder.begin()
+            assert lock_log(holder)
+            sealer = _sealing(app, results)
+            _wait_until_it_waits_for_the_lock(watcher)
+            holder.execute(delete(receipts).where(receipts.c.id == ids[0]))  # a purge
+            transaction.commit()
+        finally:
+            holder.close()
+            watcher.close()
+    sealer.join(timeout=60)
+    [result] = results
+    assert result is not None and result.tree_size == 2
+    verified = runner.invoke(args=["consent", "log", "verify"])
+    assert verified.exit_code == 0, verified.output

@@ -117,19 +117,24 @@ def test_seals_taking_turns_between_batches_append_each_receipt_once(
     assert "6 leaves" in verified.output
 
 
+# The first receipt aged past retention, its batch reaching today (the seal reads
+# the ids), or all three (nothing commits into their span: the seal counts them).
+@pytest.mark.parametrize("aged", [1, 3], ids=["reaching-today", "all-old"])
 def test_a_receipt_purged_while_its_batch_waits_for_the_lock_is_left_out(
-    app: Flask, runner: FlaskCliRunner, record: Record
+    app: Flask, runner: FlaskCliRunner, record: Record, aged: int
 ) -> None:
     ids = _record(record, 3)
     receipts = Receipt.__table__
     results: list[SealResult | None] = []
+    long_ago = datetime.now(UTC) - timedelta(days=2000)
     with app.app_context():
         with db.engine.begin() as conn:  # past the default site's retention
-            conn.execute(
-                update(receipts)
-                .where(receipts.c.id == ids[0])
-                .values(created_at=datetime.now(UTC) - timedelta(days=2000))
-            )
+            for n, receipt_id in enumerate(ids[:aged]):
+                conn.execute(
+                    update(receipts)
+                    .where(receipts.c.id == receipt_id)
+                    .values(created_at=long_ago + timedelta(seconds=n))
+                )
         holder = db.engine.connect()
         watcher = db.engine.connect()
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,6 +48,29 @@ def _sealing(app: Flask, results: list[SealResult | None], **kwargs: Any) -> Any
     return thread
 
 
+def _seal_while(app: Flask, change: Callable[[Connection], Any]) -> SealResult:
+    """Seal while the test holds the log lock: once the seal waits for it (its
+    batch read and hashed), ``change`` runs and commits in the lock's transaction."""
+    results: list[SealResult | None] = []
+    with app.app_context():
+        holder = db.engine.connect()
+        watcher = db.engine.connect()
+        try:
+            transaction = holder.begin()
+            assert lock_log(holder)
+            sealer = _sealing(app, results)
+            _wait_until_it_waits_for_the_lock(watcher)
+            change(holder)
+            transaction.commit()
+        finally:
+            holder.close()
+            watcher.close()
+    sealer.join(timeout=60)
+    [result] = results
+    assert result is not None
+    return result
+
+
 def _wait_until_it_waits_for_the_lock(conn: Connection) -> None:
     """PostgreSQL shows the seal waiting for the advisory lock; SQLite shows
     nothing, and a second is far more than reading three receipts takes."""
@@ -63,37 +87,26 @@ def test_a_receipt_erased_while_its_batch_waits_for_the_lock_is_read_again(
     app: Flask, runner: FlaskCliRunner, record: Record
 ) -> None:
     ids = _record(record, 3)
-    results: list[SealResult | None] = []
-    with app.app_context():
-        holder = db.engine.connect()
-        watcher = db.engine.connect()
-        try:
-            transaction = holder.begin()
-            assert lock_log(holder)
-            sealer = _sealing(app, results)
-            _wait_until_it_waits_for_the_lock(watcher)
-            # An erasure's writes, made while the seal holds its hashed batch.
-            holder.execute(
-                update(Receipt.__table__)
-                .where(Receipt.__table__.c.id == ids[1])
-                .values(subject="erased-0123", origin=None, ip_prefix=None)
+
+    def erase(holder: Connection) -> None:
+        # An erasure's writes, made while the seal holds its hashed batch.
+        holder.execute(
+            update(Receipt.__table__)
+            .where(Receipt.__table__.c.id == ids[1])
+            .values(subject="erased-0123", origin=None, ip_prefix=None)
+        )
+        holder.execute(
+            insert(Erasure.__table__).values(
+                subject_hash="0" * 64,
+                site="default",
+                receipts=1,
+                erased_by="test",
+                created_at=datetime.now(UTC),
             )
-            holder.execute(
-                insert(Erasure.__table__).values(
-                    subject_hash="0" * 64,
-                    site="default",
-                    receipts=1,
-                    erased_by="test",
-                    created_at=datetime.now(UTC),
-                )
-            )
-            transaction.commit()
-        finally:
-            holder.close()
-            watcher.close()
-    sealer.join(timeout=60)
-    [result] = results
-    assert result is not None and result.tree_size == 4  # 3 receipts, 1 erasure
+        )
+
+    result = _seal_while(app, erase)
+    assert result.tree_size == 4  # 3 receipts, 1 erasure
     verified = runner.invoke(args=["consent", "log", "verify"])
     assert verified.exit_code == 0, verified.output
     assert "4 leaves" in verified.output
@@ -125,7 +138,6 @@ def test_a_receipt_purged_while_its_batch_waits_for_the_lock_is_left_out(
 ) -> None:
     ids = _record(record, 3)
     receipts = Receipt.__table__
-    results: list[SealResult | None] = []
     long_ago = datetime.now(UTC) - timedelta(days=2000)
     with app.app_context():
         with db.engine.begin() as conn:  # past the default site's retention
@@ -135,20 +147,10 @@ def test_a_receipt_purged_while_its_batch_waits_for_the_lock_is_left_out(
                     .where(receipts.c.id == receipt_id)
                     .values(created_at=long_ago + timedelta(seconds=n))
                 )
-        holder = db.engine.connect()
-        watcher = db.engine.connect()
-        try:
-            transaction = holder.begin()
-            assert lock_log(holder)
-            sealer = _sealing(app, results)
-            _wait_until_it_waits_for_the_lock(watcher)
-            holder.execute(delete(receipts).where(receipts.c.id == ids[0]))  # a purge
-            transaction.commit()
-        finally:
-            holder.close()
-            watcher.close()
-    sealer.join(timeout=60)
-    [result] = results
-    assert result is not None and result.tree_size == 2
+
+    def purge(holder: Connection) -> None:
+        holder.execute(delete(receipts).where(receipts.c.id == ids[0]))
+
+    assert _seal_while(app, purge).tree_size == 2
     verified = runner.invoke(args=["consent", "log", "verify"])
     assert verified.exit_code == 0, verified.output

@@ -11,41 +11,26 @@ waits for one batch's writes at most.
 
 from __future__ import annotations
 
-import os
 import time
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, tuple_, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from . import log_leaves as leaves
 from .extensions import db
 from .jws import TREE_HEAD_TYP, sign_compact
-from .log_tiles import (
-    SALT_SIZE,
-    StoredTree,
-    TileWriter,
-    id_bytes,
-    newest_sealed,
-    sealed_since,
-    stored_size,
-)
+from .log_batches import Position, read_batch, still_current, unsealed_receipts
+from .log_tiles import SALT_SIZE, StoredTree, TileWriter
 from .merkle import leaf_hash, tree_hash
-from .models import ErasedLeaf, Erasure, LogHead, Receipt
+from .models import ErasedLeaf, Erasure, LogHead
 
 BATCH_SIZE = 10_000
-# How late a decision may commit after its ``created_at`` and still be sealed:
-# far beyond the database timeouts a decision's transaction runs under, and
-# clock differences between app servers.
-LATE_COMMIT_MARGIN = timedelta(minutes=10)
-# The youngest receipt a retention purge may delete (retention_days >= 1).
-YOUNGEST_PURGED = timedelta(days=1)
 # The key of the PostgreSQL advisory lock that one sealer (or eraser) holds.
 LOG_LOCK_KEY = 0x1C_9162
 
-_RECEIPTS = Receipt.__table__
 _ERASURES = Erasure.__table__
 
 
@@ -79,40 +64,6 @@ class SealResult:
     head: LogHead | None
 
 
-# Where a seal's previous batch ended: (created_at, id) of its last receipt.
-_Position = tuple[datetime, str]
-
-
-def _unsealed_receipts(
-    conn: Connection, limit: int, after: _Position | None = None
-) -> list[Any]:
-    """The next receipts to append: not in the log yet, oldest first.
-
-    A seal's first batch skips receipts sealed before by time: every receipt
-    older than the newest sealed one by more than ``LATE_COMMIT_MARGIN`` is in
-    the log (it committed long before that seal); those in the margin are
-    compared with the ids of the tiles that reach it. Its later batches go on
-    ``after`` the last receipt appended: the margin holds every receipt sealed in
-    the last ten minutes, and reading it again for each batch made a seal's cost
-    grow with the square of its size. (A receipt committed late during a seal
-    is in the next seal's margin.)
-    """
-    stmt = select(_RECEIPTS).order_by(_RECEIPTS.c.created_at, _RECEIPTS.c.id)
-    if after is not None:
-        position = tuple_(_RECEIPTS.c.created_at, _RECEIPTS.c.id)
-        return list(conn.execute(stmt.where(position > after).limit(limit)))
-    newest = newest_sealed(conn)
-    sealed: set[bytes] = set()
-    if newest is not None:
-        since = newest - LATE_COMMIT_MARGIN
-        sealed = sealed_since(conn, since)
-        stmt = stmt.where(_RECEIPTS.c.created_at >= since)
-    rows = list(conn.execute(stmt.limit(limit + len(sealed))))
-    if sealed:
-        rows = [r for r in rows if id_bytes(r.id) not in sealed]
-    return rows[:limit]
-
-
 def _erased_leaves(conn: Connection, erasure_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {i: [] for i in erasure_ids}
     rows = conn.execute(
@@ -140,75 +91,6 @@ def _append_erasures(conn: Connection, writer: TileWriter) -> int:
             update(_ERASURES).where(_ERASURES.c.id == row.id).values(log_index=index)
         )
     return len(rows)
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """Receipts read and hashed for appending, before the log lock is taken."""
-
-    size: int  # the tree's size when they were read
-    erasures: int | None  # the newest erasure's id then
-    leaves: list[tuple[bytes, bytes, bytes, datetime]]  # hash, salt, id, time
-    ids: list[str]
-    span_count: int  # receipts from the first to the last of them, then
-
-
-def _span(batch: _Batch) -> Any:
-    """Receipts from the batch's first to its last, by (created_at, id)."""
-    position = tuple_(_RECEIPTS.c.created_at, _RECEIPTS.c.id)
-    first = (batch.leaves[0][3], batch.ids[0])
-    last = (batch.leaves[-1][3], batch.ids[-1])
-    return and_(position >= first, position <= last)
-
-
-def _read_batch(
-    conn: Connection, batch_size: int, resume: tuple[int, _Position] | None
-) -> _Batch:
-    """The next batch, hashed; ``resume`` (tree size and position after the
-    previous batch) holds unless another process sealed in between.
-
-    Reading and hashing take most of a batch's time: done before the log lock
-    (on SQLite the one writer lock), decisions wait for a seal's writes only.
-    """
-    size = stored_size(conn)
-    erasures = conn.scalar(select(func.max(_ERASURES.c.id)))
-    after = resume[1] if resume is not None and resume[0] == size else None
-    rows = _unsealed_receipts(conn, batch_size, after)
-    salts = os.urandom(SALT_SIZE * len(rows))
-    hashed = []
-    for n, row in enumerate(rows):
-        salt = salts[n * SALT_SIZE : (n + 1) * SALT_SIZE]
-        leaf = leaves.receipt_leaf(row, leaves.personal_hashes(row, salt))
-        hashed.append(
-            (leaf_hash(leaves.leaf_bytes(leaf)), salt, id_bytes(row.id), row.created_at)
-        )
-    batch = _Batch(size, erasures, hashed, [row.id for row in rows], 0)
-    if not rows:
-        return batch
-    counted = conn.scalar(select(func.count()).where(_span(batch)))
-    return replace(batch, span_count=counted or 0)
-
-
-def _still_current(conn: Connection, batch: _Batch, size: int) -> bool:
-    """Whether the batch's leaves still stand, checked under the log lock: no
-    other seal appended since it was read, no erasure changed a receipt of it,
-    no purge deleted one."""
-    if size != batch.size:
-        return False
-    if conn.scalar(select(func.max(_ERASURES.c.id))) != batch.erasures:
-        return False
-    if not batch.leaves:
-        return True
-    now = datetime.now(UTC)
-    if batch.leaves[0][3] > now - YOUNGEST_PURGED:
-        return True  # no purge reaches any of them
-    span = _span(batch)
-    if batch.leaves[-1][3] < now - LATE_COMMIT_MARGIN:
-        # Nothing commits into the span any more: only a purge changes its count
-        # (a count by the index; reading the ids costs five times as much).
-        return conn.scalar(select(func.count()).where(span)) == batch.span_count
-    ids = conn.scalars(select(_RECEIPTS.c.id).where(span))
-    return set(ids).issuperset(batch.ids)
 
 
 def latest_head(conn: Connection) -> LogHead | None:
@@ -265,25 +147,24 @@ def seal(
     whole seal). The automatic sealer pauses; the command does not.
     """
     total = 0
-    resume: tuple[int, _Position] | None = None
+    resume: tuple[int, Position] | None = None
     while True:
         with db.engine.connect() as conn:
             _bounded(conn)
-            batch = _read_batch(conn, batch_size, resume)
+            batch = read_batch(conn, batch_size, resume)
         with db.engine.begin() as conn:
             _bounded(conn)
             if not lock_log(conn, wait):
                 return None
             writer = TileWriter(conn)
-            if not _still_current(conn, batch, writer.size):
+            if not still_current(conn, batch, writer.size):
                 resume = None
                 continue  # read again
             for leaf in batch.leaves:
                 writer.append(*leaf)
             appended = len(batch.leaves)
-            if appended:
-                last = batch.leaves[-1]
-                resume = writer.size, (last[3], batch.ids[-1])
+            if batch.end is not None:
+                resume = writer.size, batch.end
             if appended < batch_size:
                 appended += _append_erasures(conn, writer)
             writer.flush()
@@ -302,7 +183,7 @@ def seal(
 def has_unsealed() -> bool:
     """Whether a seal has anything to do (cheap: a look at the newest rows)."""
     with db.engine.connect() as conn:
-        if _unsealed_receipts(conn, 1):
+        if unsealed_receipts(conn, 1):
             return True
         erasure = conn.scalar(
             select(_ERASURES.c.id).where(_ERASURES.c.log_index.is_(None)).limit(1)

@@ -23,7 +23,8 @@ from sqlalchemy import Connection, select
 from . import log_leaves as leaves
 from .extensions import db
 from .jws import TREE_HEAD_TYP, JWSInvalid, verify_compact
-from .log_seal import LATE_COMMIT_MARGIN, head_payload
+from .log_batches import LATE_COMMIT_MARGIN
+from .log_seal import head_payload
 from .log_tiles import (
     ID_SIZE,
     NO_ID,

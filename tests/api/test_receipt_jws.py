@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from consent_server import create_app, receipts
+from consent_server import create_app, receipt_insert
 from consent_server.extensions import db
 from consent_server.models import Receipt
 from consent_server.signing_keys import new_key_entry
@@ -287,7 +287,7 @@ def test_a_link_that_keeps_changing_is_a_409_and_stores_nothing(
     first = record(choices=NONE).json
     record(choices=ALL, token=first["token"])  # first's token is now not the newest
     monkeypatch.setattr(
-        receipts, "_newest_link", lambda decision: ("gone-meanwhile", "update")
+        receipt_insert, "_newest_link", lambda decision: ("gone-meanwhile", "update")
     )
     rv = record(choices=NONE, token=first["token"])
     assert rv.status_code == 409

@@ -8,7 +8,6 @@ Options on the command line win (``-b 0.0.0.0:8000``, ``-w 8``, ``--threads 16``
 
 import multiprocessing
 import os
-import subprocess
 import sys
 
 # Threads, not sync workers: a request waiting on the database (at most
@@ -57,7 +56,8 @@ if os.path.isdir("/dev/shm"):
 # The transparency log is sealed by a process of its own beside the workers
 # (`consent log seal --every`, consent_server/log_sealer.py): a seal in a worker's
 # thread would share that worker's interpreter lock with its requests. It loads
-# the app the workers load; they, forked after this hook, leave sealing to it.
+# the app the workers load; they, forked after this hook, leave sealing to it. A
+# thread of the master starts it again if it dies (log_sealer_process.py).
 # With --preload the app has read its settings before this hook: then each worker
 # seals in a thread of its own, as under any other server.
 _sealer = None
@@ -72,18 +72,18 @@ def when_ready(server):
         return  # the app refuses to start with the setting's own error
     if seconds <= 0 or server.cfg.preload_app:
         return
-    _sealer = subprocess.Popen(
+    from consent_server.log_sealer_process import SealerProcess
+
+    _sealer = SealerProcess(
         [sys.executable, "-m", "flask", "--app", server.app.app_uri]
-        + ["consent", "log", "seal", "--every", interval]
+        + ["consent", "log", "seal", "--every", interval],
+        server.log,
     )
+    _sealer.start()
     server.log.info("Log sealer started (pid %s), every %s s", _sealer.pid, interval)
     os.environ["CONSENT_LOG_SEAL_INTERVAL"] = "0"
 
 
 def on_exit(server):
     if _sealer is not None:
-        _sealer.terminate()
-        try:
-            _sealer.wait(timeout=graceful_timeout)
-        except subprocess.TimeoutExpired:
-            _sealer.kill()
+        _sealer.stop(timeout=graceful_timeout)

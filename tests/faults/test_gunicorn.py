@@ -2,7 +2,7 @@
 need no database answering while decisions wait on a locked table, a worker
 killed with SIGKILL loses no acknowledged decision, the access log holds no
 client address (issue #10), and the log is sealed by a process beside the
-workers, stopped with them (issue #12)."""
+workers, started again when killed and stopped with them (issue #12)."""
 
 from __future__ import annotations
 
@@ -55,15 +55,20 @@ class Server:
     error_log: Path
 
     def children(self) -> dict[int, str]:
-        """The master's child processes and their command lines."""
-        pid = self.process.pid
+        """The master's child processes and their command lines (a sealer started
+        again is a child of the master's watcher thread, not of its main one)."""
         found = {}
-        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
             try:
-                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-            except FileNotFoundError:  # exited meanwhile
+                children = (task / "children").read_text().split()
+            except FileNotFoundError:  # the thread ended meanwhile
                 continue
-            found[int(child)] = cmdline.replace(b"\0", b" ").decode()
+            for child in children:
+                try:
+                    cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+                except FileNotFoundError:  # exited meanwhile
+                    continue
+                found[int(child)] = cmdline.replace(b"\0", b" ").decode()
         return found
 
     def workers(self) -> list[int]:
@@ -277,3 +282,30 @@ def test_the_log_is_sealed_by_a_process_beside_the_workers(
     log = errors.read_text()
     assert f"Log sealer started (pid {sealer})" in log
     assert "Traceback" not in log
+
+
+def test_a_killed_sealer_is_started_again(
+    app: Flask, pg_url: str, tmp_path: Path
+) -> None:
+    with _gunicorn(pg_url, tmp_path, CONSENT_LOG_SEAL_INTERVAL="1") as server:
+        _wait_for(lambda: len(server.sealers()) == 1, "the sealer")
+        [killed] = server.sealers()
+        os.kill(killed, signal.SIGKILL)
+        _wait_for(
+            lambda: server.sealers() not in ([], [killed]), "a new sealer", timeout=30
+        )
+        [restarted] = server.sealers()
+        notice = call(server.url + "/v1/sites/default/notice")[2]["notice"]
+        for _ in range(2):
+            assert call(server.url + CONSENTS, decision(notice))[0] == 201
+
+        def sealed() -> bool:
+            status, _, head = call(server.url + "/v1/log/head")
+            return status == 200 and head["tree_size"] >= 2
+
+        _wait_for(sealed, "a head over the decisions made after the kill", timeout=30)
+        errors = server.error_log
+    assert not Path(f"/proc/{restarted}").exists()
+    log = errors.read_text()
+    assert f"Log sealer (pid {killed}) stopped; starting it again in 1 s" in log
+    assert f"Log sealer started again (pid {restarted})" in log

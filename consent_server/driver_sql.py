@@ -14,12 +14,13 @@ returns what the columns hold (JSON as dicts, timestamps as aware datetimes).
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Mapping, MutableMapping
 from functools import cache
 from typing import Any, NamedTuple
 
 import psycopg
-from psycopg.rows import namedtuple_row
+from psycopg.rows import tuple_row
 from sqlalchemy import Connection, Dialect, Engine, Insert, Select
 from sqlalchemy.exc import DBAPIError, StatementError
 
@@ -38,6 +39,22 @@ def _plan(stmt: Insert | Select[Any], dialect: Dialect) -> _Plan:
     assert not compiled.escaped_bind_names, compiled.escaped_bind_names
     processors = dict(compiled._bind_processors)
     return _Plan(str(compiled), compiled.construct_params, processors)
+
+
+# By statement: the named tuple its rows come as (None: it returns no rows), made
+# from the first answer's columns. psycopg's ``namedtuple_row`` reads the columns'
+# description again for every result; on the lookup that showed in profiles.
+_ROW_TYPES: dict[str, Any] = {}
+_UNKNOWN = object()
+
+
+def _row_type(sql: str, cursor: psycopg.Cursor[Any]) -> Any:
+    row_type = _ROW_TYPES.get(sql, _UNKNOWN)
+    if row_type is _UNKNOWN:
+        columns = cursor.description
+        row_type = namedtuple("Row", [c.name for c in columns]) if columns else None
+        _ROW_TYPES[sql] = row_type
+    return row_type
 
 
 def first_row(
@@ -60,9 +77,11 @@ def first_row(
         try:
             driver.autocommit = True
             try:
-                with driver.cursor(row_factory=namedtuple_row) as cursor:
+                with driver.cursor(row_factory=tuple_row) as cursor:
                     cursor.execute(plan.sql, values)
-                    return cursor.fetchone() if cursor.description else None
+                    row_type = _row_type(plan.sql, cursor)
+                    row = cursor.fetchone() if row_type is not None else None
+                    return row_type._make(row) if row is not None else None
             finally:
                 driver.autocommit = False  # as the pool hands connections out
         except psycopg.Error as exc:

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from .. import audit
 from ..admin.auth import bearer_token, count_failure, too_many_failures
-from ..blueprint import Blueprint
+from ..blueprint import Blueprint, parse
 from ..context import gpc_signal, page_origin, reduce_user_agent, truncate_ip
 from ..errors import Forbidden, Problem, Unauthorized, require_json
 from ..extensions import db, limiter
@@ -123,6 +123,11 @@ class ConsentsView(MethodView):
         return {"receipt": receipt, "token": receipt.token, "jws": receipt.jws}
 
 
+SUBJECT_PATH = SubjectPathSchema()
+LOOKUP_QUERY = ConsentQueryArgsSchema()
+LOOKUP_ANSWER = ConsentLookupSchema()
+
+
 @blp.route(
     "/<subject>",
     parameters=[
@@ -134,18 +139,16 @@ class ConsentsView(MethodView):
         }
     ],
 )
-class ConsentView(MethodView):
-    decorators = [limiter.limit(lookup_limit, key_func=client_key)]
+@blp.documents(query=LOOKUP_QUERY, answer=(200, LOOKUP_ANSWER), errors=(503,))
+@limiter.limit(lookup_limit, key_func=client_key)
+def lookup(site: str, subject: str) -> dict[str, Any]:
+    """The subject's current decision; `?category=` adds whether it is granted.
 
-    @blp.arguments(SubjectPathSchema(), location="path")
-    @blp.arguments(ConsentQueryArgsSchema(), location="query")
-    @blp.response(200, ConsentLookupSchema())
-    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(
-        self, path: dict[str, str], args: dict[str, Any], site: str, subject: str
-    ) -> dict[str, Any]:
-        """The subject's current decision; `?category=` adds whether it is granted.
-
-        Only the decision: never the network context, banner build or token.
-        """
-        return lookup_decision(get_site(site), path["subject"], args.get("category"))
+    Only the decision: never the network context, banner build or token.
+    """
+    parse(SUBJECT_PATH, "path")
+    category = parse(LOOKUP_QUERY, "query").get("category")
+    answer: dict[str, Any] = LOOKUP_ANSWER.dump(
+        lookup_decision(get_site(site), subject, category)
+    )
+    return answer

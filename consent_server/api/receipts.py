@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask.views import MethodView
-
-from ..blueprint import Blueprint
+from ..blueprint import Blueprint, parse
 from ..errors import require_json
 from ..extensions import limiter
 from ..schemas import VerifyRequestSchema, VerifyResultSchema
@@ -23,23 +21,25 @@ blp = Blueprint(
 blp.before_request(require_json)
 
 
-@blp.route("/verify")
-class VerifyView(MethodView):
-    decorators = [limiter.limit(verify_limit, key_func=client_key)]
+VERIFY_REQUEST = VerifyRequestSchema()
+VERIFY_RESULT = VerifyResultSchema()
 
-    @blp.arguments(VerifyRequestSchema())
-    @blp.response(200, VerifyResultSchema())
-    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
-    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Check a consent token's signature, expiry, site and policy version.
 
-        `reason` is null when valid, else one of `bad_signature`, `expired`,
-        `unknown_site`, `outdated_policy`.
-        """
-        result = verify_token(data["token"])
-        return {
+@blp.route("/verify", methods=["POST"])
+@blp.documents(body=VERIFY_REQUEST, answer=(200, VERIFY_RESULT), errors=(413, 503))
+@limiter.limit(verify_limit, key_func=client_key)
+def verify() -> dict[str, Any]:
+    """Check a consent token's signature, expiry, site and policy version.
+
+    `reason` is null when valid, else one of `bad_signature`, `expired`,
+    `unknown_site`, `outdated_policy`.
+    """
+    result = verify_token(parse(VERIFY_REQUEST)["token"])
+    answer: dict[str, Any] = VERIFY_RESULT.dump(
+        {
             "valid": result.valid,
             "reason": result.reason,
             "receipt": result.claims.as_dict() if result.claims else None,
         }
+    )
+    return answer

@@ -214,3 +214,34 @@ def test_openapi_says_what_the_server_enforces(client: Any) -> None:
     assert "409" in paths["/v1/admin/tokens"]["post"]["responses"]
     create = doc["components"]["schemas"]["ConsentCreate"]["properties"]
     assert "every optional category" in create["choices"]["description"]
+
+
+def test_the_views_that_parse_themselves_are_documented_in_full(client: Any) -> None:
+    """verify and the lookup skip flask-smorest's wrappers (``blp.documents``):
+    their request, answer and errors are described as for any other view."""
+    doc = client.get("/v1/openapi.json").json
+    ref = "#/components/{}/{}".format
+    verify = doc["paths"]["/v1/receipts/verify"]["post"]
+    body = verify["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"]["$ref"] == ref(
+        "schemas", "VerifyRequest"
+    )
+    answer = verify["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["$ref"] == ref("schemas", "VerifyResult")
+    for status, name in (
+        ("413", "REQUEST_ENTITY_TOO_LARGE"),
+        ("422", "UNPROCESSABLE_ENTITY"),
+        ("503", "SERVICE_UNAVAILABLE"),
+        ("default", "DEFAULT_ERROR"),
+    ):
+        assert verify["responses"][status]["$ref"] == ref("responses", name), status
+    lookup = doc["paths"]["/v1/sites/{site}/consents/{subject}"]["get"]
+    [category] = [p for p in lookup["parameters"] if p["in"] == "query"]
+    assert category["name"] == "category" and "pattern" in category["schema"]
+    answer = lookup["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["$ref"] == ref("schemas", "ConsentLookup")
+    assert lookup["responses"]["422"]["$ref"] == ref(
+        "responses", "UNPROCESSABLE_ENTITY"
+    )
+    assert lookup["summary"].startswith("The subject's current decision")

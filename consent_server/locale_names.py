@@ -63,9 +63,15 @@ def _locale(lang: str) -> Locale:
         return Locale.parse(lang.split("-")[0])
 
 
+# Where CLDR's name is not the language's own: Maltese CLDR keeps the English
+# "Netherlands"; the EU's Interinstitutional Style Guide names it il-Pajjiżi l-Baxxi.
+_OWN_NAMES: dict[str, dict[str, str]] = {"mt": {"NL": "il-Pajjiżi l-Baxxi"}}
+
+
 def country_names(codes: list[str] | set[str], lang: str) -> dict[str, str]:
     """ISO code -> the country's name in ``lang`` (the code itself if CLDR has none)."""
-    territories = _locale(lang).territories
+    locale = _locale(lang)
+    territories = {**locale.territories, **_OWN_NAMES.get(locale.language, {})}
     return {code: territories.get(code, code) for code in sorted(set(codes))}
 
 

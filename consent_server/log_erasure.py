@@ -3,16 +3,19 @@
 Before the erasure clears a sealed receipt's personal fields, the salted hashes
 its leaf published are kept (``ErasedLeaf``) and its salt is overwritten, so the
 leaf can still be rebuilt and proved, and never again matched to the person.
+``consent log verify`` then rebuilds the leaf from those hashes, and checks the
+row's personal fields against what the erasure left (``changed_since_erasure``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from .extensions import db
-from .log_leaves import personal_hashes
+from .log_leaves import PERSONAL_FIELDS, personal_hashes
 from .log_seal import lock_log
 from .log_tiles import erase_salts, find_leaf, read_salt
 from .models import ErasedLeaf, Receipt
@@ -59,3 +62,36 @@ def forget_purged_salts(where: Any) -> int:
     ]
     erase_salts(conn, indexes)
     return len(indexes)
+
+
+# The pseudonym ``erasure.erase_subject`` writes: ``ERASED_PREFIX`` (imported when
+# used: erasure imports this module) and ``secrets.token_hex(16)``.
+_PSEUDONYM_DIGITS = "[0-9a-f]{32}"
+
+
+def kept_hashes(conn: Connection) -> tuple[dict[int, Any], dict[int, list[int]]]:
+    """The ``ErasedLeaf`` rows by log index, and each erasure's erased leaves."""
+    kept: dict[int, Any] = {}
+    erased_by: dict[int, list[int]] = {}
+    for row in conn.execute(select(ErasedLeaf.__table__)):
+        kept[row.log_index] = row
+        erased_by.setdefault(row.erasure_id, []).append(row.log_index)
+    return kept, erased_by
+
+
+def changed_since_erasure(row: Any) -> list[str]:
+    """The personal fields of an erased, sealed receipt row that are no longer
+    as the erasure left them: a pseudonym for the subject, null for the rest.
+
+    Its leaf is rebuilt from the hashes kept at erasure, not from these fields,
+    so this is what finds them changed later (the subject written back, say).
+    """
+    from .erasure import ERASED_PREFIX
+
+    pseudonym = re.escape(ERASED_PREFIX) + _PSEUDONYM_DIGITS
+    changed = [
+        f for f in PERSONAL_FIELDS if f != "subject" and getattr(row, f) is not None
+    ]
+    if re.fullmatch(pseudonym, row.subject or "") is None:
+        changed.insert(0, "subject")
+    return changed

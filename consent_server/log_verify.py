@@ -1,11 +1,12 @@
 """``consent log verify``: rebuild the tree from the database, check every head.
 
 Every leaf is rebuilt from its receipt (or erasure) row and its salt (or, once
-erased, the salted hashes kept at erasure), compared with the stored leaf hash,
-and the whole tree is rebuilt from the rebuilt leaves: every stored tile, every
-head's root hash and every head's signature must agree. A receipt changed after
-it was sealed is named; leaves whose receipt the retention purge deleted can
-only be checked through the stored leaf hash, and are counted.
+erased, the salted hashes kept at erasure, the row's personal fields having to be
+as the erasure left them), compared with the stored leaf hash, and the whole tree
+is rebuilt from the rebuilt leaves: every stored tile, every head's root hash and
+every head's signature must agree. A receipt changed after it was sealed is
+named; leaves whose receipt the retention purge deleted can only be checked
+through the stored leaf hash, and are counted.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from . import log_leaves as leaves
 from .extensions import db
 from .jws import TREE_HEAD_TYP, JWSInvalid, verify_compact
 from .log_batches import LATE_COMMIT_MARGIN
+from .log_erasure import changed_since_erasure, kept_hashes
 from .log_seal import head_payload
 from .log_tiles import (
     ID_SIZE,
@@ -37,15 +39,7 @@ from .log_tiles import (
     stored_size,
 )
 from .merkle import HASH_SIZE, leaf_hash, node_hash, root_of_leaf_hashes
-from .models import (
-    ErasedLeaf,
-    Erasure,
-    LogHead,
-    LogIdTile,
-    LogSaltTile,
-    LogTile,
-    Receipt,
-)
+from .models import Erasure, LogHead, LogIdTile, LogSaltTile, LogTile, Receipt
 from .signing_keys import current_signing_keys
 
 STREAM_ROWS = 2000
@@ -161,11 +155,7 @@ class _Rows:
                 select(erasures).where(erasures.c.log_index.is_not(None))
             )
         }
-        self.kept: dict[int, Any] = {}
-        self.erased_by: dict[int, list[int]] = {}
-        for e in conn.execute(select(ErasedLeaf.__table__)):
-            self.kept[e.log_index] = e
-            self.erased_by.setdefault(e.erasure_id, []).append(e.log_index)
+        self.kept, self.erased_by = kept_hashes(conn)
         self.sealed: set[bytes] = set()
 
     def receipts(self, ids: list[bytes]) -> list[Any]:
@@ -190,6 +180,10 @@ def _rebuilt_leaf(
         if kept is not None:
             report.erased += 1
             salted = dict(kept.salted)
+            if changed := changed_since_erasure(receipt):
+                report.problems.append(
+                    f"{name} was changed after its erasure: {', '.join(changed)}"
+                )
         elif salt is None:
             report.problems.append(f"{name} has no salt and no erasure record")
             return None, name

@@ -23,12 +23,19 @@ OWN_STORAGE_KEYS = (
 MARKER_MAX_AGE_DAYS = 365
 
 
-def site_links(site_id: str, policy_url: str | None) -> dict[str, str]:
-    """The policy and the declaration; a path resolves against the banner's origin."""
-    return {
-        "policy": policy_url or f"/v1/sites/{site_id}/policy",
-        "declaration": f"/v1/sites/{site_id}/cookies",
-    }
+def site_links(
+    site_id: str, policy_url: str | None, has_policy_text: bool
+) -> dict[str, str]:
+    """The policy and the declaration; a path resolves against the banner's origin.
+
+    The policy is ``policy_url``, else the policy text the service serves; a site
+    with neither has no policy link (a link to a 404 would tell visitors nothing,
+    and production refuses to start such a site: ``site_checks``).
+    """
+    links = {"declaration": f"/v1/sites/{site_id}/cookies"}
+    if policy_url or has_policy_text:
+        links["policy"] = policy_url or f"/v1/sites/{site_id}/policy"
+    return links
 
 
 def own_storage(
@@ -114,6 +121,13 @@ def _service(
     }
 
 
+def _third_party(party: dict[str, Any]) -> dict[str, Any]:
+    """A recipient as the notice shows it: with whether its country is in the EEA
+    (None when the site names no country, which only development allows)."""
+    country = party["country"]
+    return {**party, "eu": is_eea(country) if country else None}
+
+
 def _categories(
     site_id: str, cfg: dict[str, Any], lang: str, texts: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -138,7 +152,7 @@ def _categories(
                 "services": [
                     _service(s, lang, fallback, texts) for s in cat["services"]
                 ],
-                "third_parties": cat["third_parties"],
+                "third_parties": [_third_party(p) for p in cat["third_parties"]],
                 "consent_mode": cat["consent_mode"],
             }
         )
@@ -151,6 +165,7 @@ def _mentioned_countries(
     codes = set(cfg["storage_countries"])
     for cat in categories:
         codes |= {c["country"] for c in cat["cookies"] if c["country"]}
+        codes |= {p["country"] for p in cat["third_parties"] if p["country"]}
         for service in cat["services"]:
             codes.add(service["country"])
             codes |= {c["country"] for c in service["cookies"] if c["country"]}
@@ -171,7 +186,7 @@ def build_notice(
         "policy_version": cfg["policy_version"],
         "policy_url": cfg["policy_url"],
         "policy_sha256": policy_sha256,
-        "links": site_links(site_id, cfg["policy_url"]),
+        "links": site_links(site_id, cfg["policy_url"], policy_sha256 is not None),
         "jurisdiction": cfg["jurisdiction"],
         "storage_countries": cfg["storage_countries"],
         "countries": country_names(_mentioned_countries(cfg, categories), lang),

@@ -61,6 +61,15 @@ class NoticeServiceSchema(CompiledDumpSchema):
     consent_mode = fields.List(fields.String())
 
 
+class NoticeThirdPartySchema(ThirdPartySchema):
+    eu = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Whether its country is in the EU/EEA (null: none named)"
+        },
+    )
+
+
 class NoticeCategorySchema(CompiledDumpSchema):
     id = fields.String()
     required = fields.Boolean()
@@ -68,7 +77,7 @@ class NoticeCategorySchema(CompiledDumpSchema):
     description = fields.String()
     cookies = fields.List(fields.Nested(NoticeCookieSchema))
     services = fields.List(fields.Nested(NoticeServiceSchema))
-    third_parties = fields.List(fields.Nested(ThirdPartySchema))
+    third_parties = fields.List(fields.Nested(NoticeThirdPartySchema))
     consent_mode = fields.List(fields.String())
 
 

@@ -1,7 +1,9 @@
 """Checks a production server makes of its sites before it starts (issue #11).
 
 A notice that names a placeholder controller tells visitors nothing about who
-holds their data: production refuses to start until each site names its own.
+holds their data, one without a policy leaves them nothing to read, and a third
+party without a country hides where their data go: production refuses to start
+until each site says all three.
 """
 
 from __future__ import annotations
@@ -41,15 +43,35 @@ def placeholder_fields(controller: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def check_production_sites(configs: dict[str, dict[str, Any]]) -> None:
-    """Refuse to start while a site's controller or contact is a placeholder."""
-    problems = [
-        f"site {site_id!r}: controller.{field} {why}"
-        for site_id, config in configs.items()
+def missing_information(config: dict[str, Any]) -> list[str]:
+    """What a site's notice leaves out that visitors must read before they decide."""
+    found = [
+        f"controller.{field} {why}"
         for field, why in placeholder_fields(config["controller"])
+    ]
+    if not config["policy_url"] and config.get("policy_document") is None:
+        found.append("names no privacy policy (set policy_url or policy_file)")
+    for category in config["categories"]:
+        for party in category["third_parties"]:
+            if not party.get("country"):
+                found.append(
+                    f"third party {party['name']!r} of {category['id']!r} names no "
+                    "country (where its data go)"
+                )
+    return found
+
+
+def check_production_sites(configs: dict[str, dict[str, Any]]) -> None:
+    """Refuse to start while a site's controller or contact is a placeholder, it
+    names no policy, or one of its third parties names no country."""
+    problems = [
+        f"site {site_id!r}: {problem}"
+        for site_id, config in configs.items()
+        for problem in missing_information(config)
     ]
     if problems:
         raise ConfigError(
-            "CONSENT_ENV=production needs each site's real controller and contact "
-            "(visitors read them in the banner): " + "; ".join(problems)
+            "CONSENT_ENV=production needs each site's real controller and contact, "
+            "its policy and its recipients' countries (visitors read them in the "
+            "banner): " + "; ".join(problems)
         )

@@ -68,8 +68,13 @@ class CookieSchema(Schema):
 
 
 class ThirdPartySchema(Schema):
+    """A recipient of a category's data that visitors cannot allow on its own (a
+    service can be): its name, privacy link and the country its data go to, which
+    production requires (``site_checks``)."""
+
     name = fields.String(required=True, validate=short_text)
     url = fields.Url(load_default=None, schemes={"http", "https"})
+    country = fields.String(load_default=None, validate=FullMatch(COUNTRY_RE))
 
 
 class ServiceTextsSchema(Schema):

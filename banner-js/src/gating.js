@@ -35,9 +35,10 @@ function runScript(old) {
  * @param {Element} el
  * @param {(cat: string) => boolean} has
  * @param {{placeholder: string, placeholderButton: string}} t
+ * @param {string} lang the language of `t`: the placeholder sits in a page that may have another
  * @param {boolean} [added] found by the observer, maybe while the parser still fills it in
  */
-function check(el, has, t, added) {
+function check(el, has, t, lang, added) {
   if (done.has(el)) return;
   const ok = (el.getAttribute(GATE_ATTR) || '').split(/\s+/).filter(Boolean).every(has);
   if (el instanceof HTMLScriptElement) {
@@ -60,14 +61,11 @@ function check(el, has, t, added) {
       if (el.dataset.src) el.src = el.dataset.src;
     } else if (!isPh) {
       // The button carries data-consent-open: the page-wide click delegation opens the preferences.
-      el.before(
-        h(
-          'div',
-          { class: PLACEHOLDER },
-          h('p', { text: t.placeholder }),
-          button(t.placeholderButton, () => {}, { [OPEN_ATTR]: '' }),
-        ),
-      );
+      const open = button(t.placeholderButton, () => {}, { [OPEN_ATTR]: '' });
+      // A target of at least 24x24 px (WCAG 2.2 SC 2.5.8) whatever the page's styles; set through
+      // the CSSOM, which a page's CSP allows where a style attribute would be blocked.
+      open.style.minHeight = open.style.minWidth = '24px';
+      el.before(h('div', { class: PLACEHOLDER, lang }, h('p', { text: t.placeholder }), open));
       el.hidden = true;
     }
   }
@@ -78,16 +76,17 @@ function check(el, has, t, added) {
  * again when the decision changes.
  * @param {(cat: string) => boolean} has whether a category is on
  * @param {{placeholder: string, placeholderButton: string}} t placeholder strings
+ * @param {string} lang their language
  */
-export function gate(has, t) {
+export function gate(has, t, lang) {
   const sel = `script[${GATE_ATTR}],iframe[${GATE_ATTR}]`;
   /**
    * @param {ParentNode & Node} root
    * @param {boolean} [added]
    */
   const scan = (root, added) => {
-    if (root instanceof Element && root.matches(sel)) check(root, has, t, added);
-    for (const el of root.querySelectorAll(sel)) check(el, has, t, added);
+    if (root instanceof Element && root.matches(sel)) check(root, has, t, lang, added);
+    for (const el of root.querySelectorAll(sel)) check(el, has, t, lang, added);
   };
   scan(document);
   new MutationObserver((list) => {

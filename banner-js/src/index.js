@@ -112,7 +112,7 @@ function start(cfg, ready, listeners, impl) {
     // A decision still queued may be newer than the cookie's (which is recorded: drop it).
     record = current(tok && fromToken(tok), box.pending(tok?.r), notice);
     if (record) consentMode('update', notice, choices());
-    rescan = gate((id) => has(record, notice, id), t);
+    rescan = gate((id) => has(record, notice, id), t, notice.language);
   };
 
   const choices = () => currentChoices(notice, record);

@@ -5,7 +5,7 @@
  * @typedef {{name?: string, pattern?: string | null, kind?: 'cookie' | 'local_storage' |
  *   'session_storage', provider?: string, duration?: string, party?: 'first' | 'third',
  *   country?: string | null, purpose?: string, description?: string}} CookieInfo
- * @typedef {{name: string, url?: string}} ThirdParty
+ * @typedef {{name: string, url?: string, country?: string, eu?: boolean}} ThirdParty
  * A service inside a category: `eu` says whether its country is in the EU/EEA.
  * @typedef {{id: string, name: string, provider: string, country: string, eu?: boolean,
  *   privacy_url?: string | null, purpose?: string, cookies?: CookieInfo[],

@@ -39,6 +39,8 @@ def _staff_doc(func: Any) -> Any:
     func = blp.alt_response(401, response="UNAUTHORIZED")(func)
     func = blp.alt_response(403, response="FORBIDDEN")(func)
     func = blp.alt_response(404, response="NOT_FOUND")(func)
+    # Too many failed authentications from one client (admin/auth.py).
+    func = blp.alt_response(429, response="TOO_MANY_REQUESTS")(func)
     return blp.doc(security=SECURITY)(func)
 
 

@@ -72,6 +72,8 @@ def staff_doc(func: Any) -> Any:
     """Document the bearer scheme and the auth failures of a staff operation."""
     func = blp.alt_response(401, response="UNAUTHORIZED")(func)
     func = blp.alt_response(403, response="FORBIDDEN")(func)
+    # Too many failed authentications from one client (admin/auth.py).
+    func = blp.alt_response(429, response="TOO_MANY_REQUESTS")(func)
     return blp.doc(security=SECURITY)(func)
 
 

@@ -98,6 +98,7 @@ class ConsentsView(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(
         self, data: dict[str, Any], headers: dict[str, Any], site: str
     ) -> dict[str, Any]:
@@ -139,7 +140,7 @@ LOOKUP_ANSWER = ConsentLookupSchema()
         }
     ],
 )
-@blp.documents(query=LOOKUP_QUERY, answer=(200, LOOKUP_ANSWER), errors=(503,))
+@blp.documents(query=LOOKUP_QUERY, answer=(200, LOOKUP_ANSWER), errors=(429, 503))
 @limiter.limit(lookup_limit, key_func=client_key)
 def lookup(site: str, subject: str) -> dict[str, Any]:
     """The subject's current decision; `?category=` adds whether it is granted.

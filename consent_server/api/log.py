@@ -44,6 +44,7 @@ class HeadView(MethodView):
 
     @blp.response(200, TreeHeadSchema())
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def get(self) -> dict[str, Any]:
         """The latest signed tree head.
 
@@ -58,6 +59,7 @@ class HeadsView(MethodView):
 
     @blp.arguments(HeadsQueryArgsSchema(), location="query")
     @blp.response(200, TreeHeadsSchema())
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Signed tree heads, oldest first: `since` a time, at most `limit`."""
         return {"heads": heads_since(args.get("since"), args["limit"])}
@@ -70,6 +72,7 @@ class ConsistencyView(MethodView):
     @blp.arguments(ConsistencyQueryArgsSchema(), location="query")
     @blp.response(200, ConsistencySchema())
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The consistency proof between tree sizes `first` <= `second`.
 
@@ -98,6 +101,7 @@ class ReceiptProofView(MethodView):
         ],
         security=[{}, {"staffToken": []}],
     )
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def get(self, path: dict[str, str], receipt_id: str) -> dict[str, Any]:
         """A receipt's inclusion proof in the latest signed tree head, with its leaf.
 

@@ -64,6 +64,7 @@ class ReceiptFileView(MethodView):
         ],
         security=[{}, {SECURITY_SCHEME: []}],
     )
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def get(self, receipt_id: str) -> Response:
         """The receipt's file: receipt, JWS, notice, log proof, ISO 27560 record.
 

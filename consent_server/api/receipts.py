@@ -26,7 +26,7 @@ VERIFY_RESULT = VerifyResultSchema()
 
 
 @blp.route("/verify", methods=["POST"])
-@blp.documents(body=VERIFY_REQUEST, answer=(200, VERIFY_RESULT), errors=(413, 503))
+@blp.documents(body=VERIFY_REQUEST, answer=(200, VERIFY_RESULT), errors=(413, 429, 503))
 @limiter.limit(verify_limit, key_func=client_key)
 def verify() -> dict[str, Any]:
     """Check a consent token's signature, expiry, site and policy version.

@@ -245,3 +245,29 @@ def test_the_views_that_parse_themselves_are_documented_in_full(client: Any) -> 
         "responses", "UNPROCESSABLE_ENTITY"
     )
     assert lookup["summary"].startswith("The subject's current decision")
+
+
+LIMITED = [
+    ("post", "/v1/sites/{site}/consents"),
+    ("get", "/v1/sites/{site}/consents/{subject}"),
+    ("post", "/v1/receipts/verify"),
+    ("get", "/v1/receipts/{receipt_id}/file"),
+    ("get", "/v1/receipts/{receipt_id}/proof"),
+    ("get", "/v1/log/head"),
+    ("get", "/v1/log/heads"),
+    ("get", "/v1/log/consistency"),
+    # Staff routes: too many failed authentications from one client.
+    ("get", "/v1/admin/receipts"),
+    ("post", "/v1/admin/tokens"),
+    ("get", "/v1/admin/banner-builds/{build}"),
+]
+
+
+def test_rate_limited_operations_document_their_429(client: Any) -> None:
+    paths = client.get("/v1/openapi.json").json["paths"]
+    for method, path in LIMITED:
+        answer = paths[path][method]["responses"]["429"]
+        assert answer["$ref"] == "#/components/responses/TOO_MANY_REQUESTS", path
+    # The banner's own files and the notice have no limit of their own.
+    for path in ("/v1/sites/{site}/notice", "/v1/sites/{site}/banner.js", "/healthz"):
+        assert "429" not in paths[path]["get"]["responses"], path

@@ -1,14 +1,18 @@
 """examples/verify_receipt.py checks a real receipt file from the API offline, with
-the JWKS only, and refuses every tampered copy (issue #12)."""
+the JWKS only, and refuses every tampered copy (issue #12); the README shows it."""
 
 from __future__ import annotations
 
+import ast
 import base64
 import copy
+import hashlib
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +22,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import Flask
 from flask.testing import FlaskClient
 
+from consent_server.jws import RECEIPT_TYP, sign_compact
 from consent_server.log_seal import seal
-from tests.api.helpers import Record
+from tests.api.helpers import Record, other_app
+from tests.api.site_files import SHOP_ORIGIN, shop_site, write_sites
 
-SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "verify_receipt.py"
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "examples" / "verify_receipt.py"
 
 
 def run_script(tmp_path: Path, file: dict[str, Any], jwks: dict[str, Any]) -> Any:
@@ -86,6 +93,10 @@ def test_an_unsealed_receipt_file_checks_its_signature_and_notice(
     assert result.returncode == 0, result.stderr
 
 
+def _shifted(stamp: str, days: int) -> str:
+    return (datetime.fromisoformat(stamp) + timedelta(days=days)).isoformat()
+
+
 def _flip_hex(text: str) -> str:
     return ("1" if text[0] == "0" else "0") + text[1:]
 
@@ -96,6 +107,10 @@ def _other_choice(f: dict[str, Any]) -> None:
 
 def _other_subject(f: dict[str, Any]) -> None:
     f["receipt"]["subject"] = "00000000-0000-4000-8000-000000000000"
+
+
+def _back_dated(f: dict[str, Any]) -> None:
+    f["receipt"]["created_at"] = _shifted(f["receipt"]["created_at"], days=-30)
 
 
 def _other_notice_text(f: dict[str, Any]) -> None:
@@ -142,6 +157,7 @@ def _receipt_jws_as_head(f: dict[str, Any]) -> None:
 TAMPERINGS: dict[str, Callable[[dict[str, Any]], None]] = {
     "choice": _other_choice,
     "subject": _other_subject,
+    "back-dated": _back_dated,
     "notice": _other_notice_text,
     "leaf-choice": _other_leaf_choice,
     "leaf-field": _other_leaf_field,
@@ -177,3 +193,123 @@ def test_a_file_checked_with_another_services_keys_fails(
         key["x"] = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
     result = run_script(tmp_path, file, jwks)
     assert result.returncode != 0
+
+
+def _resigned(app: Flask, file: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The file with its receipt changed and signed again with the service's own
+    key: what a service rewriting history could hand out. Only the log tells."""
+    file = copy.deepcopy(file)
+    file["receipt"].update(changes)
+    with app.app_context():
+        file["jws"] = sign_compact(file["receipt"], typ=RECEIPT_TYP)
+    return file
+
+
+def test_a_receipt_signed_again_unchanged_still_verifies(
+    app: Flask, tmp_path: Path, sealed_file: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    file, jwks = sealed_file
+    result = run_script(tmp_path, _resigned(app, file), jwks)
+    assert result.returncode == 0, result.stderr
+
+
+def _unseen_notice(f: dict[str, Any]) -> str:
+    """Swap in a notice of the site the visitor never saw: its hash."""
+    f["notice"]["texts"]["acceptAll"] = "Accept everything forever"
+    body = {k: v for k, v in f["notice"].items() if k != "notice"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# Each field of the receipt, changed and signed again: the log's leaf still says
+# what was recorded (in clear, or for personal fields as a salted hash).
+RESIGNED: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "created_at": lambda f: _shifted(f["receipt"]["created_at"], days=-30),
+    "expires_at": lambda f: _shifted(f["receipt"]["expires_at"], days=365),
+    "policy_version": lambda f: "1999-01",
+    "notice": _unseen_notice,
+    "action": lambda f: "refuse" if f["receipt"]["action"] != "refuse" else "grant",
+    "site": lambda f: "shop",
+    "method": lambda f: "imported",
+    "layer": lambda f: "second",
+    "language": lambda f: "de",
+    "jurisdiction": lambda f: "US-CA",
+    "gpc": lambda f: not f["receipt"]["gpc"],
+    "previous": lambda f: "00000000-0000-4000-8000-000000000000",
+    "banner_build": lambda f: "0" * 64,
+    "user_activation": lambda f: not f["receipt"]["user_activation"],
+    "choices": lambda f: {**f["receipt"]["choices"], "third_party": True},
+    "subject": lambda f: "00000000-0000-4000-8000-000000000000",
+    "origin": lambda f: "https://elsewhere.example",
+    "user_agent": lambda f: "Firefox",
+    "ip_prefix": lambda f: "192.0.2.0/24",
+}
+
+
+@pytest.mark.parametrize("field", list(RESIGNED))
+def test_a_receipt_changed_and_signed_again_fails_against_the_log(
+    app: Flask,
+    tmp_path: Path,
+    sealed_file: tuple[dict[str, Any], dict[str, Any]],
+    field: str,
+) -> None:
+    file, jwks = copy.deepcopy(sealed_file)
+    assert set(RESIGNED) == set(file["receipt"]) - {"id"}  # every signed field
+    value = RESIGNED[field](file)
+    assert value != file["receipt"][field]
+    result = run_script(tmp_path, _resigned(app, file, **{field: value}), jwks)
+    assert result.returncode != 0
+    assert "VALID" not in result.stdout
+    assert f"the log records another {field}" in result.stderr, result.stderr
+
+
+def test_a_file_with_text_beyond_ascii_verifies(
+    app: Flask, app_config: dict[str, Any], tmp_path: Path
+) -> None:
+    """Leaves are hashed over UTF-8 (RFC 8785), not over \\u escapes."""
+    site = shop_site(jurisdiction="EU-Österreich")
+    site["categories"][1]["texts"]["en"]["title"] = "Statistik – Besuche zählen"
+    path = write_sites(tmp_path / "sites.toml", {"shop": site})
+    with other_app(app_config, path) as shop:
+        client = shop.test_client()
+        notice = client.get("/v1/sites/shop/notice?lang=en").json
+        recorded = [
+            client.post(
+                "/v1/sites/shop/consents",
+                json={"notice": notice["notice"], "choices": {"analytics": True}},
+                headers={"Origin": SHOP_ORIGIN},
+            )
+            for _ in range(3)
+        ]
+        assert [rv.status_code for rv in recorded] == [201] * 3
+        with shop.app_context():
+            seal()
+        mine = recorded[1].json
+        file = client.get(
+            f"/v1/receipts/{mine['receipt']['id']}/file",
+            headers={"X-Consent-Token": mine["token"]},
+        ).json
+        jwks = client.get("/.well-known/jwks.json").json
+    assert file["proof"]["leaf"]["jurisdiction"] == "EU-Österreich"
+    result = run_script(tmp_path, file, jwks)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "VALID"
+
+
+def test_the_readme_shows_the_example_itself() -> None:
+    """The README's block under "The visitor's receipt file" is the script."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n### The visitor's receipt file\n") :]
+    block = re.search(r"^```python\n(.*?)^```$", section, re.S | re.M)
+    assert block is not None
+    assert block.group(1) == SCRIPT.read_text(encoding="utf-8")
+
+
+def test_the_example_needs_only_the_standard_library_and_cryptography() -> None:
+    tree = ast.parse(SCRIPT.read_text(encoding="utf-8"))
+    modules = {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    roots = {str(m).split(".")[0] for m in modules}
+    assert roots - sys.stdlib_module_names == {"cryptography"}

@@ -169,3 +169,37 @@ def test_demo_and_declaration_pages_have_no_axe_violations(
     results = Axe().run(page, context={"exclude": [["[data-consent-ui]"]]})
     assert results.response["passes"], "axe checked nothing"
     assert [v["id"] for v in results.response["violations"]] == []
+
+
+def test_the_demo_gates_each_example_on_its_own_service(
+    page: Page, live_server: LiveServer
+) -> None:
+    """Allowing the audience measurement service alone runs its script and leaves
+    the video (another service of the same category) blocked."""
+    page.goto(live_server.url + "/")
+    texts = banner_texts("en")
+    page.get_by_role("button", name=texts["preferences"]).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("switch", name="Matomo Cloud").check()
+    with page.expect_response(lambda r: r.request.method == "POST") as info:
+        dialog.get_by_role("button", name=texts["save"]).click()
+    assert info.value.status == 201
+    expect(page.locator("#analytics-status")).to_have_text(
+        "Audience measurement: loaded (a _pk_id cookie was set)."
+    )
+    _expect_choices(page, ["third_party: denied", "analytics: granted"])
+    _expect_choices(page, ["video: denied"])
+    expect(page.locator("iframe[title='IMAGINE product tour']")).to_be_hidden()
+    expect(page.locator(".consent-placeholder")).to_be_visible()
+
+
+def test_the_video_placeholder_names_its_language_and_is_a_big_enough_target(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url + "/")
+    placeholder = page.locator(".consent-placeholder")
+    expect(placeholder).to_be_visible()
+    # The banner's language, which may differ from the page's around it.
+    expect(placeholder).to_have_attribute("lang", "en")
+    box = placeholder.get_by_role("button").bounding_box()
+    assert box is not None and box["width"] >= 24 and box["height"] >= 24, box

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from .axe_check import AXE, banner_violations
 from .conftest import LiveServer, decide_and_confirm, ran, write_site_file
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "banner-js" / "node_modules" / "axe-core" / "axe.min.js"
 SERVICES = "/test-pages/services.html"
 CONTROLS = "/test-pages/controls.html"
 EN = json.loads((ROOT / "consent_server/banner_texts/en.json").read_text("utf-8"))
@@ -71,6 +71,13 @@ SITE: dict[str, Any] = {
                     cookies=[{"name": "vid", "party": "first"}],
                 ),
             ],
+            third_parties=[
+                {
+                    "name": "Audit Partner",
+                    "url": "https://ap.example/p",
+                    "country": "CH",
+                }
+            ],
         ),
     ],
 }
@@ -82,7 +89,11 @@ def site(
     live_config: dict[str, Any],
     tmp_path: Path,
 ) -> LiveServer:
-    site_file = write_site_file(tmp_path / "sites.json", **SITE)
+    # A policy the service serves: the banner links to it (no policy: no link).
+    (tmp_path / "policy.md").write_text("# Privacy\n\nWhat the shop keeps.\n")
+    site_file = write_site_file(
+        tmp_path / "sites.json", **SITE, policy_file="policy.md"
+    )
     return make_live_server({**live_config, "CONSENT_SITES_FILE": str(site_file)})
 
 
@@ -259,8 +270,10 @@ def test_preferences_show_services_recipients_kept_and_rights(
         "Stats Ltd",
         "Clips Ltd",
         "Stats purpose.",
+        "Audit Partner",
         notice["countries"]["DE"],
         notice["countries"]["US"],
+        notice["countries"]["CH"],
         EN["insideEU"],
         EN["outsideEU"],
         EN["keptTitle"],
@@ -284,7 +297,8 @@ def test_preferences_show_services_recipients_kept_and_rights(
     expect(dialog.get_by_role("link", name=CONTROLLER["email"])).to_have_attribute(
         "href", "mailto:" + CONTROLLER["email"]
     )
-    expect(dialog.get_by_role("link", name=EN["providerPolicy"])).to_have_count(2)
+    # Both services' privacy links and the other recipient's.
+    expect(dialog.get_by_role("link", name=EN["providerPolicy"])).to_have_count(3)
     # The banner's own storage is declared under the required category.
     dialog.locator("summary").first.click()
     table = dialog.get_by_role("table").first
@@ -297,22 +311,6 @@ def test_preferences_show_services_recipients_kept_and_rights(
 
 
 # --- accessibility --------------------------------------------------------------------
-
-
-def _axe(page: Page) -> list[dict[str, Any]]:
-    """axe-core (banner-js devDependency) on the banner's host and its shadow root."""
-    results = page.evaluate("() => axe.run({include: [['[data-consent-ui]']]})")
-    inside = [
-        node["target"]
-        for rule in results["passes"]
-        for node in rule["nodes"]
-        if isinstance(node["target"][0], list) and len(node["target"][0]) == 2
-    ]
-    assert inside, "axe checked nothing inside the shadow root"
-    return [
-        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in results["violations"]
-    ]
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "de-DE", "el-GR", "mt-MT"])
@@ -331,13 +329,13 @@ def test_axe_finds_nothing_on_either_layer(
         expect(host).to_have_attribute("lang", lang)
         buttons = host.locator(".k button")
         expect(buttons).to_have_count(3)
-        assert _axe(page) == []
+        assert banner_violations(page) == []
         buttons.nth(2).click()  # Preferences
         dialog = host.get_by_role("dialog")
         expect(dialog).to_be_visible()
         for summary in dialog.locator("summary").all():
             summary.click()
-        assert _axe(page) == []
+        assert banner_violations(page) == []
     finally:
         context.close()
 

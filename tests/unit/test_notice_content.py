@@ -54,6 +54,13 @@ def test_every_eu_language_has_country_names_and_durations() -> None:
         assert len(format_days(180, lang)) > len("6 m"), lang
 
 
+def test_no_eu_language_names_a_storage_country_in_english() -> None:
+    # CLDR's Maltese keeps "Netherlands" (issue #11): the notice overrides it.
+    for lang in set(EU_LANGUAGES) - {"en"}:
+        assert "Netherlands" not in country_names({"NL"}, lang)["NL"], lang
+    assert country_names({"NL"}, "mt") == {"NL": "il-Pajjiżi l-Baxxi"}
+
+
 def test_eea_membership() -> None:
     assert is_eea("DE") and is_eea("no") and is_eea("IS")
     assert not is_eea("US") and not is_eea("GB") and not is_eea("CH")
@@ -69,6 +76,32 @@ def test_links_point_at_the_policy_and_the_declaration(site: Site) -> None:
         load_sites(None)["default"] | {"policy_url": "https://shop.example.com/p"},
     )
     assert configured.notice("en")["links"]["policy"] == "https://shop.example.com/p"
+
+
+def test_a_site_without_a_policy_has_no_policy_link() -> None:
+    # A link to the policy route would be a 404 there; production refuses such a site.
+    bare = Site("shop", load_sites(None)["default"] | {"policy_document": None})
+    assert bare.notice("en")["links"] == {"declaration": "/v1/sites/shop/cookies"}
+
+
+def test_third_parties_show_their_country_and_whether_it_is_in_the_eea() -> None:
+    config = load_sites(None)["default"]
+    categories = [dict(c) for c in config["categories"]]
+    categories[1] = categories[1] | {
+        "third_parties": [
+            {"name": "Tracker Inc.", "url": "https://t.example/p", "country": "US"},
+            {"name": "Mesure SAS", "url": None, "country": "FR"},
+            {"name": "Unnamed place", "url": None, "country": None},
+        ]
+    }
+    notice = Site("shop", config | {"categories": categories}).notice("de")
+    parties = notice["categories"][1]["third_parties"]
+    assert [(p["name"], p["country"], p["eu"]) for p in parties] == [
+        ("Tracker Inc.", "US", False),
+        ("Mesure SAS", "FR", True),
+        ("Unnamed place", None, None),
+    ]
+    assert notice["countries"]["US"] == "Vereinigte Staaten"
 
 
 def test_countries_name_every_country_the_notice_mentions(site: Site) -> None:

@@ -1,4 +1,5 @@
-"""Production refuses to start while a controller is a placeholder (issue #11)."""
+"""Production refuses to start while a controller is a placeholder, a site names no
+policy or a third party names no country (issue #11)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ REAL = {
     "address": "Hauptstraße 1, 10115 Berlin, Germany",
     "email": "privacy@shop-ltd.eu",
 }
+POLICY = "https://shop-ltd.eu/privacy"
+
+
+def real_site(**overrides: Any) -> dict[str, Any]:
+    """A site production accepts: its own controller and a policy."""
+    return shop_site(**{"controller": REAL, "policy_url": POLICY, **overrides})
 
 
 @pytest.fixture
@@ -61,7 +68,7 @@ def test_production_starts_with_the_built_in_site(
 def test_production_starts_with_a_real_controller(
     tmp_path: Path, tmp_instance: Path
 ) -> None:
-    assert _production(tmp_path, {"shop": shop_site(controller=REAL)})
+    assert _production(tmp_path, {"shop": real_site()})
 
 
 @pytest.mark.parametrize(
@@ -86,11 +93,48 @@ def test_production_refuses_a_placeholder_controller(
     tmp_path: Path, tmp_instance: Path, controller: dict[str, Any], field: str
 ) -> None:
     sites = {
-        "shop": shop_site(controller=REAL),
-        "blog": shop_site(controller=controller),
+        "shop": real_site(),
+        "blog": real_site(controller=controller),
     }
     with pytest.raises(ConfigError, match=rf"site 'blog': controller\.{field} "):
         _production(tmp_path, sites)
+
+
+def test_production_refuses_a_site_without_a_policy(
+    tmp_path: Path, tmp_instance: Path
+) -> None:
+    sites = {"shop": real_site(), "blog": real_site(policy_url=None)}
+    with pytest.raises(ConfigError, match=r"site 'blog': names no privacy policy"):
+        _production(tmp_path, sites)
+
+
+def test_production_takes_a_policy_file_for_the_policy(
+    tmp_path: Path, tmp_instance: Path
+) -> None:
+    (tmp_path / "privacy.md").write_text("# Privacy\n\nWhat we keep.\n")
+    app = _production(
+        tmp_path, {"shop": real_site(policy_url=None, policy_file="privacy.md")}
+    )
+    notice = app.extensions["consent_sites"]["shop"].notice("en")
+    assert notice["links"]["policy"] == "/v1/sites/shop/policy"
+
+
+def _with_third_party(party: dict[str, Any]) -> dict[str, Any]:
+    site = real_site()
+    site["categories"][1]["third_parties"] = [party]
+    return site
+
+
+def test_production_refuses_a_third_party_without_a_country(
+    tmp_path: Path, tmp_instance: Path
+) -> None:
+    site = _with_third_party({"name": "Tracker Inc.", "url": "https://t.example/p"})
+    with pytest.raises(
+        ConfigError, match=r"site 'shop': third party 'Tracker Inc.' of 'analytics'"
+    ):
+        _production(tmp_path, {"shop": site})
+    party = {"name": "Tracker Inc.", "url": "https://t.example/p", "country": "US"}
+    assert _production(tmp_path, {"shop": _with_third_party(party)})
 
 
 def test_development_lets_placeholders_through(

@@ -74,7 +74,8 @@ const toggle = (id, name, on, locked) =>
 /**
  * One category: title + switch, description, its services (each with a switch of its own: the
  * category's switch allows or refuses them all; each with its provider, country, whether data
- * leave the EU/EEA and privacy link), cookie table.
+ * leave the EU/EEA and privacy link), its other recipients (name, country, EU/EEA or not, privacy
+ * link), cookie table.
  * @param {Texts} t
  * @param {Notice} n
  * @param {Category} c
@@ -112,6 +113,15 @@ function category(t, n, c, choices) {
         ]),
         h('p', { class: 'n' }, s.eu ? t.insideEU : t.outsideEU, ' ', link(s.privacy_url, t.providerPolicy)),
         cookieTable(t, n, s.cookies),
+      ),
+    ),
+    (c.third_parties || []).map((p) =>
+      h(
+        'div',
+        { class: 'c' },
+        h('h4', { text: p.name }),
+        p.country && dl([[t.country, place(n, p.country)]]),
+        h('p', { class: 'n' }, p.country ? (p.eu ? t.insideEU : t.outsideEU) : '', ' ', link(p.url, t.providerPolicy)),
       ),
     ),
     cookieTable(t, n, c.cookies),

@@ -41,7 +41,11 @@ def declaration_language(
 
 
 def _rows(cookies: list[dict[str, Any]], where: list[str]) -> list[dict[str, Any]]:
-    """Table rows; ``where``: where data are kept when a cookie names no country."""
+    """Table rows; ``where``: where data are kept when a cookie names no country.
+
+    A third-party cookie that names none is set by someone else, whose country the
+    site has not said: its row names none rather than the site's own countries.
+    """
     return [
         {
             "name": c["name"],
@@ -52,7 +56,11 @@ def _rows(cookies: list[dict[str, Any]], where: list[str]) -> list[dict[str, Any
             "duration": c["duration"],
             "party": c["party"],
             "country": c["country"],
-            "countries": [c["country"]] if c["country"] else where,
+            "countries": (
+                [c["country"]]
+                if c["country"]
+                else ([] if c["party"] == "third" else where)
+            ),
         }
         for c in cookies
     ]

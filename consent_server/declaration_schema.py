@@ -29,7 +29,10 @@ class DeclarationRowSchema(CompiledDumpSchema):
     country = fields.String(allow_none=True)
     countries = fields.List(
         fields.String(),
-        metadata={"description": "ISO 3166-1 alpha-2 codes of where its data are kept"},
+        metadata={
+            "description": "ISO 3166-1 alpha-2 codes of where its data are kept "
+            "(empty: a third party's cookie whose country the site does not name)"
+        },
     )
 
 

@@ -217,3 +217,31 @@ def test_the_declaration_is_in_the_openapi_document(client: FlaskClient) -> None
     ]
     assert set(content) == {"application/json", "text/html"}
     assert "Declaration" in doc["components"]["schemas"]
+
+
+@pytest.fixture
+def partly_placed_file(tmp_path: Path, app_config: dict[str, Any]) -> None:
+    """A site with a first- and a third-party cookie that name no country."""
+    site = shop_site(storage_countries=["DE"])
+    site["categories"][1]["cookies"] = [
+        {"name": "own", "provider": "Shop", "party": "first"},
+        {"name": "theirs", "provider": "Ads Inc.", "party": "third"},
+    ]
+    path = write_sites(tmp_path / "sites.toml", {"shop": site})
+    app_config["CONSENT_SITES_FILE"] = str(path)
+
+
+@pytest.fixture
+def partly_placed_client(partly_placed_file: None, client: FlaskClient) -> FlaskClient:
+    return client
+
+
+def test_a_third_party_cookie_without_a_country_is_not_placed_at_home(
+    partly_placed_client: FlaskClient,
+) -> None:
+    body = partly_placed_client.get("/v1/sites/shop/cookies", headers=JSON).json
+    rows = {r["name"]: r for r in _rows(body)}
+    # The site's own cookie is kept where the site keeps its data; of the other
+    # party's the site has said nothing, so the row says nothing either.
+    assert rows["own"]["countries"] == ["DE"]
+    assert rows["theirs"]["countries"] == []

@@ -66,3 +66,38 @@ def test_the_statistics_page_shows_refusals_and_page_code_apart(
     assert "1 decision(s) by visitors" in page
     assert "1 first decision(s) refused every optional category" in page
     assert "1 decision(s) made by page scripts" in page
+
+
+def test_a_receipt_page_links_the_policy_text_the_visitor_was_shown(
+    client: FlaskClient, app: Flask, record: Record, tokens: dict[str, str]
+) -> None:
+    notice = client.get("/v1/sites/default/notice").json
+    policy = client.get("/v1/sites/default/policy").data
+    receipt = record().json["receipt"]
+    wait_for_archiving(app)
+    ui_sign_in(client, tokens["auditor"])
+
+    page = client.get(f"/admin/receipts/{receipt['id']}").get_data(as_text=True)
+
+    sha = notice["policy_sha256"]
+    assert f'href="/admin/policies/{sha}"' in page
+    rv = client.get(f"/admin/policies/{sha}")
+    assert rv.status_code == 200
+    assert rv.mimetype == "text/plain"  # read, never rendered, in the staff origin
+    assert rv.data == policy
+    assert client.get(f"/admin/policies/{'0' * 64}").status_code == 404
+
+
+def test_staff_search_for_refusals_finds_only_them(
+    client: FlaskClient, record: Record, tokens: dict[str, str]
+) -> None:
+    none: dict[str, Any] = {"persistent": False, "third_party": False}
+    refused = record(method="reject_all", layer="first", choices=none).json
+    granted = record(choices={"persistent": True, "third_party": False}).json
+    ui_sign_in(client, tokens["auditor"])
+
+    form = client.get("/admin/receipts").get_data(as_text=True)
+    assert '<option value="refuse"' in form
+    page = client.get("/admin/receipts?action=refuse").get_data(as_text=True)
+    assert refused["receipt"]["id"] in page
+    assert granted["receipt"]["id"] not in page

@@ -22,13 +22,14 @@ is emptied and sealed from scratch.
 Targets (issue #12): seal < 60 s and < 200 MB, proof < 20 ms, <= 100 bytes.
 
 Figures, 1,000,000 receipts, development machine (2 shared cores), run while
-the machine was otherwise idle (load average under 1):
+the machine was otherwise idle (2026-12-04, three runs one after the other):
 
-    PostgreSQL 15: seal 47.1 s (45.3 s CPU here, 3.1 s in the server), peak RSS
-                   127.5 MB; proof median 4.7 ms, p95 5.6 ms, max 11.9 ms;
-                   85.3 bytes per receipt
-    SQLite 3.40:   seal 56.9 s (45.7 s CPU), peak RSS 119.7 MB; proof median
-                   2.8 ms, p95 3.3 ms, max 3.8 ms; 70.8 bytes per receipt
+    PostgreSQL 15: seal 41.1-42.1 s (36.3-37.3 s CPU here, 5.9-6.2 s in the
+                   server), peak RSS 163 MB; proof median 3.5-3.8 ms, max
+                   6.2-7.5 ms; 85.3 bytes per receipt
+    SQLite 3.40:   seal 36.2-37.5 s (37-38 s CPU), peak RSS 156-190 MB (the
+                   app alone is 124 MB); proof median 2.4-2.6 ms, max 3.4-3.6
+                   ms; 70.8 bytes per receipt
 
 With seven other jobs on the same two cores (load average 12 to 14) the same
 seal took 197 to 386 s of wall time for 52 to 70 s of CPU, and proofs had a

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, expect
 
 AXE = Path(__file__).resolve().parents[2] / "banner-js/node_modules/axe-core/axe.min.js"
 
@@ -25,3 +25,27 @@ def banner_violations(page: Page) -> list[dict[str, Any]]:
         {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]}
         for v in results["violations"]
     ]
+
+
+def check_both_layers(browser: Browser, url: str, locale: str, lang: str) -> None:
+    """Open ``url`` in a browser speaking ``locale``: the banner shows ``lang``, and
+    axe finds nothing on its first layer, nor on the preferences with every
+    cookie table open."""
+    context = browser.new_context(locale=locale)
+    try:
+        page = context.new_page()
+        page.add_init_script(path=str(AXE))
+        page.goto(url)
+        host = page.locator("[data-consent-ui]")
+        expect(host).to_have_attribute("lang", lang)
+        buttons = host.locator(".k button")
+        expect(buttons).to_have_count(3)
+        assert banner_violations(page) == [], "first layer"
+        buttons.nth(2).click()  # Preferences
+        dialog = host.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        for summary in dialog.locator("summary").all():
+            summary.click()
+        assert banner_violations(page) == [], "preferences"
+    finally:
+        context.close()

@@ -4,11 +4,11 @@ EU languages (issue #11): its real texts, not a test site's."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser
 
 from consent_server.default_site import EU_LANGUAGES
 
-from .axe_check import AXE, banner_violations
+from .axe_check import check_both_layers
 from .conftest import LiveServer
 
 # No <html lang>: the browser's language picks the banner's.
@@ -19,21 +19,4 @@ PAGE = "/test-pages/services.html"
 def test_axe_finds_nothing_on_either_layer_in_every_language(
     browser: Browser, live_server: LiveServer, lang: str
 ) -> None:
-    context = browser.new_context(locale=lang)
-    try:
-        page = context.new_page()
-        page.add_init_script(path=str(AXE))
-        page.goto(live_server.url + PAGE)
-        host = page.locator("[data-consent-ui]")
-        expect(host).to_have_attribute("lang", lang)
-        buttons = host.locator(".k button")
-        expect(buttons).to_have_count(3)
-        assert banner_violations(page) == [], "first layer"
-        buttons.nth(2).click()  # Preferences
-        dialog = host.get_by_role("dialog")
-        expect(dialog).to_be_visible()
-        for summary in dialog.locator("summary").all():
-            summary.click()
-        assert banner_violations(page) == [], "preferences"
-    finally:
-        context.close()
+    check_both_layers(browser, live_server.url + PAGE, lang, lang)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .axe_check import AXE, banner_violations
+from .axe_check import check_both_layers
 from .conftest import LiveServer, decide_and_confirm, ran, write_site_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -320,24 +320,7 @@ def test_axe_finds_nothing_on_either_layer(
     lang = locale[:2]
     if lang not in _notice(site, lang)["languages"]:
         pytest.fail(f"the site has no {lang} notice")
-    context = browser.new_context(locale=locale)
-    try:
-        page = context.new_page()
-        page.add_init_script(path=str(AXE))
-        page.goto(site.url + SERVICES)
-        host = page.locator("[data-consent-ui]")
-        expect(host).to_have_attribute("lang", lang)
-        buttons = host.locator(".k button")
-        expect(buttons).to_have_count(3)
-        assert banner_violations(page) == []
-        buttons.nth(2).click()  # Preferences
-        dialog = host.get_by_role("dialog")
-        expect(dialog).to_be_visible()
-        for summary in dialog.locator("summary").all():
-            summary.click()
-        assert banner_violations(page) == []
-    finally:
-        context.close()
+    check_both_layers(browser, site.url + SERVICES, locale, lang)
 
 
 def test_focused_page_controls_stay_above_the_first_layer(

@@ -261,21 +261,33 @@ def test_a_killed_worker_loses_no_acknowledged_decision(
     assert "127.0.0.1" not in access
 
 
+def _decide_and_wait_for_a_seal(server: Server, decisions: int) -> None:
+    """Record ``decisions`` and wait until a signed head covers them (the sealer
+    seals every second here)."""
+    notice = call(server.url + "/v1/sites/default/notice")[2]["notice"]
+    for _ in range(decisions):
+        assert call(server.url + CONSENTS, decision(notice))[0] == 201
+
+    def sealed() -> bool:
+        status, _, head = call(server.url + "/v1/log/head")
+        return status == 200 and head["tree_size"] >= decisions
+
+    _wait_for(sealed, f"a head over the {decisions} decisions", timeout=30)
+
+
+@contextmanager
+def _sealing_every_second(pg_url: str, tmp_path: Path) -> Iterator[tuple[Server, int]]:
+    """Gunicorn whose sealer seals every second, and the sealer's pid."""
+    with _gunicorn(pg_url, tmp_path, CONSENT_LOG_SEAL_INTERVAL="1") as server:
+        _wait_for(lambda: len(server.sealers()) == 1, "the sealer")
+        yield server, server.sealers()[0]
+
+
 def test_the_log_is_sealed_by_a_process_beside_the_workers(
     app: Flask, pg_url: str, tmp_path: Path
 ) -> None:
-    with _gunicorn(pg_url, tmp_path, CONSENT_LOG_SEAL_INTERVAL="1") as server:
-        _wait_for(lambda: len(server.sealers()) == 1, "the sealer")
-        [sealer] = server.sealers()
-        notice = call(server.url + "/v1/sites/default/notice")[2]["notice"]
-        for _ in range(3):
-            assert call(server.url + CONSENTS, decision(notice))[0] == 201
-
-        def sealed() -> bool:
-            status, _, head = call(server.url + "/v1/log/head")
-            return status == 200 and head["tree_size"] >= 3
-
-        _wait_for(sealed, "a head over the three decisions", timeout=30)
+    with _sealing_every_second(pg_url, tmp_path) as (server, sealer):
+        _decide_and_wait_for_a_seal(server, 3)
         errors = server.error_log
     # Stopped with gunicorn: no sealer outlives the server.
     assert not Path(f"/proc/{sealer}").exists()
@@ -287,23 +299,13 @@ def test_the_log_is_sealed_by_a_process_beside_the_workers(
 def test_a_killed_sealer_is_started_again(
     app: Flask, pg_url: str, tmp_path: Path
 ) -> None:
-    with _gunicorn(pg_url, tmp_path, CONSENT_LOG_SEAL_INTERVAL="1") as server:
-        _wait_for(lambda: len(server.sealers()) == 1, "the sealer")
-        [killed] = server.sealers()
+    with _sealing_every_second(pg_url, tmp_path) as (server, killed):
         os.kill(killed, signal.SIGKILL)
         _wait_for(
             lambda: server.sealers() not in ([], [killed]), "a new sealer", timeout=30
         )
         [restarted] = server.sealers()
-        notice = call(server.url + "/v1/sites/default/notice")[2]["notice"]
-        for _ in range(2):
-            assert call(server.url + CONSENTS, decision(notice))[0] == 201
-
-        def sealed() -> bool:
-            status, _, head = call(server.url + "/v1/log/head")
-            return status == 200 and head["tree_size"] >= 2
-
-        _wait_for(sealed, "a head over the decisions made after the kill", timeout=30)
+        _decide_and_wait_for_a_seal(server, 2)  # made after the kill
         errors = server.error_log
     assert not Path(f"/proc/{restarted}").exists()
     log = errors.read_text()

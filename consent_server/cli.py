@@ -37,8 +37,9 @@ def list_sites() -> None:
     "--receipts",
     "count_receipts",
     is_flag=True,
-    help="Also count stored receipts by the key that signed them; fails when a "
-    "key they name is not published (check before dropping a retired key).",
+    help="Also count stored receipts and tree heads by the key that signed them; "
+    "fails when a key they name is not published (check before dropping a "
+    "retired key).",
 )
 def key_status(count_receipts: bool) -> None:
     """Show how many signing keys are configured (never the keys themselves)."""
@@ -58,23 +59,28 @@ def key_status(count_receipts: bool) -> None:
 
 
 def _receipt_keys(published: list[str]) -> None:
-    """Which keys signed the stored receipts; exit 1 when one is not published."""
-    from .receipt_jws import receipts_by_kid
+    """Which keys signed the stored receipts and tree heads; exit 1 when one is
+    not published."""
+    from .receipt_jws import heads_by_kid, receipts_by_kid
 
     lift_statement_timeout(db.engine)  # it reads every receipt (not a request)
-    counts = receipts_by_kid()
-    unpublished = [kid for kid in counts if kid is not None and kid not in published]
-    for kid, number in sorted(counts.items(), key=lambda item: str(item[0])):
-        if kid is None:
-            click.echo(
-                f"  without a JWS (recorded before issue #12, or erased): {number}"
-            )
-        elif kid in unpublished:
-            click.echo(
-                f"  {kid}: {number} receipt(s), NOT in the JWKS: cannot be checked"
-            )
-        else:
-            click.echo(f"  {kid}: {number} receipt(s), published")
+    unpublished = False
+    for what, counts in (
+        ("receipt(s)", receipts_by_kid()),
+        ("tree head(s)", heads_by_kid()),
+    ):
+        for kid, number in sorted(counts.items(), key=lambda item: str(item[0])):
+            if kid is None:
+                click.echo(
+                    f"  without a JWS (recorded before issue #12, or erased): {number}"
+                )
+            elif kid not in published:
+                unpublished = True
+                click.echo(
+                    f"  {kid}: {number} {what}, NOT in the JWKS: cannot be checked"
+                )
+            else:
+                click.echo(f"  {kid}: {number} {what}, published")
     if unpublished:
         raise SystemExit(1)
 

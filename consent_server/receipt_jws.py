@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .jws import RECEIPT_TYP, JWSInvalid, sign_compact, verify_compact_header
-from .models import Receipt
+from .models import LogHead, Receipt
 from .signing_keys import current_signing_keys
 
 # Payload key -> receipt attribute, in ReceiptSchema's order.
@@ -119,13 +119,23 @@ def _in_key_period(jwks: Mapping[str, Any], kid: str, created_at: datetime) -> b
 def receipts_by_kid() -> Counter[str | None]:
     """How many stored receipts each key signed (``None``: receipts without a JWS).
 
-    A retired key may leave the JWKS only once no kept receipt names it. Every
-    JWS of one key has the same protected header, so each distinct header is
-    decoded once.
+    A retired key may leave the JWKS only once no kept receipt names it.
     """
+    return _by_kid(select(Receipt.jws))
+
+
+def heads_by_kid() -> Counter[str | None]:
+    """How many signed tree heads each key signed: a visitor's proof file holds
+    one, checked with the JWKS like the receipt's JWS."""
+    return _by_kid(select(LogHead.signature))
+
+
+def _by_kid(jws_column: Any) -> Counter[str | None]:
+    """Count a column of compact JWS by the ``kid`` of their protected header.
+    Every JWS of one key has the same header, so each distinct one is decoded once."""
     by_header: Counter[str] = Counter()
     unsigned = 0
-    rows = db.session.scalars(select(Receipt.jws).execution_options(yield_per=10_000))
+    rows = db.session.scalars(jws_column.execution_options(yield_per=10_000))
     for token in rows:
         if token is None:
             unsigned += 1

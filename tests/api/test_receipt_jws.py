@@ -307,15 +307,20 @@ def test_the_cli_counts_receipts_by_the_key_that_signed_them(
             update(Receipt).where(Receipt.id == erased["id"]).values(jws=None)
         )
         db.session.commit()
-    result = app.test_cli_runner().invoke(args=["consent", "keys", "--receipts"])
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["consent", "log", "seal"]).exit_code == 0
+    result = runner.invoke(args=["consent", "keys", "--receipts"])
     assert result.exit_code == 0, result.output
     assert "test-newest: 1 receipt(s), published" in result.output
+    assert "test-newest: 1 tree head(s), published" in result.output
     assert "without a JWS (recorded before issue #12, or erased): 1" in result.output
 
     rotated = create_app({**app_config, "CONSENT_SIGNING_KEYS": new_key_entry()})
     result = rotated.test_cli_runner().invoke(args=["consent", "keys", "--receipts"])
     assert result.exit_code == 1
     assert "test-newest: 1 receipt(s), NOT in the JWKS" in result.output
+    # The head a visitor's proof file holds would not check either.
+    assert "test-newest: 1 tree head(s), NOT in the JWKS" in result.output
     with rotated.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -13,8 +13,14 @@ from typing import Any
 
 from .config import ConfigError
 
-# A name left from an example: "Example Controller", "Example Shop GmbH".
-_PLACEHOLDER_NAME = re.compile(r"^\s*example\b", re.IGNORECASE)
+# A name left from an example or a template: "Example Controller", "Example Shop
+# GmbH", "Your Company", "Company Name", "Lorem ipsum", "TODO". (Not "ACME": real
+# companies bear it, and production would refuse them with no way round.)
+_PLACEHOLDER_NAME = re.compile(
+    r"^\s*(?:example|lorem|todo|tbd|changeme|your\s+(?:company|organi[sz]ation|"
+    r"business|name)|company\s+name)\b",
+    re.IGNORECASE,
+)
 # Domains reserved for examples (RFC 2606, RFC 6761): no real mailbox lives there.
 _EXAMPLE_DOMAIN = re.compile(
     r"(?:^|[@./\s])"

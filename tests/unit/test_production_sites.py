@@ -76,6 +76,9 @@ def test_production_starts_with_a_real_controller(
     [
         pytest.param({**REAL, "name": "Example Controller"}, "name", id="name"),
         pytest.param({**REAL, "name": "example shop"}, "name", id="name-lower"),
+        pytest.param({**REAL, "name": "Your Company Ltd"}, "name", id="your-company"),
+        pytest.param({**REAL, "name": "Company Name"}, "name", id="company-name"),
+        pytest.param({**REAL, "name": "TODO"}, "name", id="todo"),
         pytest.param({**REAL, "email": "privacy@example.com"}, "email", id="dot-com"),
         pytest.param({**REAL, "email": "dpo@mail.example.org"}, "email", id="dot-org"),
         pytest.param({**REAL, "email": "privacy@shop.example"}, "email", id="tld"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,10 +13,8 @@ from .audit import redact_subject
 from .config import secret_keys
 from .errors import NotFound
 from .extensions import db
-from .log_erasure import forget_salts, sealed_hashes
+from .log_erasure import forget_salts, new_pseudonym, sealed_hashes
 from .models import Erasure, Notice, Receipt
-
-ERASED_PREFIX = "erased-"
 
 
 def subject_hash(subject: str, key: str) -> str:
@@ -101,7 +98,7 @@ def erase_subject(subject: str, erased_by: str, site: str | None = None) -> Eras
     if not count:
         raise _not_found(subject, site)
     sealed = sealed_hashes(_subject_filter(subject, site))
-    pseudonym = ERASED_PREFIX + secrets.token_hex(16)
+    pseudonym = new_pseudonym()
     db.session.execute(
         update(Receipt)
         .where(_subject_filter(subject, site))

@@ -10,6 +10,7 @@ row's personal fields against what the erasure left (``changed_since_erasure``).
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -64,9 +65,14 @@ def forget_purged_salts(where: Any) -> int:
     return len(indexes)
 
 
-# The pseudonym ``erasure.erase_subject`` writes: ``ERASED_PREFIX`` (imported when
-# used: erasure imports this module) and ``secrets.token_hex(16)``.
-_PSEUDONYM_DIGITS = "[0-9a-f]{32}"
+# What an erased receipt's subject becomes: one pseudonym per erasure, made here
+# (``erasure.erase_subject`` uses it) so that ``changed_since_erasure`` knows it.
+ERASED_PREFIX = "erased-"
+_PSEUDONYM = re.compile(re.escape(ERASED_PREFIX) + "[0-9a-f]{32}")
+
+
+def new_pseudonym() -> str:
+    return ERASED_PREFIX + secrets.token_hex(16)
 
 
 def kept_hashes(conn: Connection) -> tuple[dict[int, Any], dict[int, list[int]]]:
@@ -86,12 +92,9 @@ def changed_since_erasure(row: Any) -> list[str]:
     Its leaf is rebuilt from the hashes kept at erasure, not from these fields,
     so this is what finds them changed later (the subject written back, say).
     """
-    from .erasure import ERASED_PREFIX
-
-    pseudonym = re.escape(ERASED_PREFIX) + _PSEUDONYM_DIGITS
     changed = [
         f for f in PERSONAL_FIELDS if f != "subject" and getattr(row, f) is not None
     ]
-    if re.fullmatch(pseudonym, row.subject or "") is None:
+    if _PSEUDONYM.fullmatch(row.subject or "") is None:
         changed.insert(0, "subject")
     return changed

@@ -59,12 +59,14 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
         answer: tuple[int, Schema],
         body: Schema | None = None,
         query: Schema | None = None,
+        headers: Schema | None = None,
         errors: Iterable[int] = (),
     ) -> Any:
         """Describe a view that parses and dumps itself (``parse``) as
-        ``arguments``, ``response`` and ``alt_response`` would: a JSON ``body`` or
-        ``query`` parameters (both answered by a 422 when invalid), the ``answer``
-        status and schema, and ``errors`` answered with the API's problems."""
+        ``arguments``, ``response`` and ``alt_response`` would: a JSON ``body``,
+        ``query`` or ``headers`` parameters (all answered by a 422 when invalid),
+        the ``answer`` status and schema, and ``errors`` answered with the API's
+        problems."""
         responses: dict[str, Any] = {
             str(status): http.HTTPStatus(status).name for status in errors
         }
@@ -74,9 +76,14 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
                 "required": True,
                 "content": {"application/json": {"schema": body}},
             }
-        if query is not None:
-            doc["parameters"] = [{"in": "query", "schema": query}]
-        if body is not None or query is not None:
+        parameters = [
+            {"in": where, "schema": schema}
+            for where, schema in (("query", query), ("header", headers))
+            if schema is not None
+        ]
+        if parameters:
+            doc["parameters"] = parameters
+        if body is not None or parameters:
             responses["422"] = http.HTTPStatus(422).name
         status, schema = answer
         responses[str(status)] = {

@@ -1,26 +1,26 @@
-"""Hot-path statements on PostgreSQL, run on psycopg's own cursor in autocommit.
+"""Hot-path statements run on the driver's own cursor, in autocommit.
 
-SQLAlchemy builds and compiles each statement once; psycopg runs it. Going
-through SQLAlchemy's execution layer (execution context, result metadata and
-per-value processing on every execute) and its isolation-level switching
-(``execution_options``, undone at check-in) cost the lookup endpoint about a
-tenth of its throughput in ``benchmarks/server_bench.py``, and recording a
-decision about as much. Autocommit is set on the driver: no BEGIN and COMMIT
-round trips, and each statement is all or nothing on its own.
+SQLAlchemy builds and compiles each statement once; the driver (psycopg on
+PostgreSQL, sqlite3 on SQLite) runs it. Going through SQLAlchemy's execution
+layer (execution context, result metadata, the session's BEGIN and COMMIT) cost
+the lookup endpoint about a tenth of its throughput in
+``benchmarks/server_bench.py``, and recording a decision about as much.
+Autocommit is set on the driver: no BEGIN and COMMIT round trips, each statement
+is all or nothing on its own, and on SQLite the one writer lock is held for the
+statement alone.
 
-Only for statements whose values need no conversion on the way out: psycopg
-returns what the columns hold (JSON as dicts, timestamps as aware datetimes).
+Values go in and come out through the column types' own conversions (JSON, UTC
+datetimes), as SQLAlchemy's execute would apply them.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, NamedTuple
 
-import psycopg
-from psycopg.rows import tuple_row
 from sqlalchemy import Connection, Dialect, Engine, Insert, Select
 from sqlalchemy.exc import DBAPIError, StatementError
 
@@ -30,6 +30,10 @@ class _Plan(NamedTuple):
     construct: Callable[..., MutableMapping[str, Any]]
     # The column types' conversions of parameter values (JSON, UTC datetimes).
     processors: Mapping[str, Any]
+    # Parameter names in placeholder order (sqlite3's ``?``), or None: by name.
+    positions: tuple[str, ...] | None
+    # The result columns' conversions, by position (None: the value as it comes).
+    results: tuple[Callable[[Any], Any] | None, ...]
 
 
 @cache
@@ -37,8 +41,18 @@ def _plan(stmt: Insert | Select[Any], dialect: Dialect) -> _Plan:
     compiled = stmt.compile(dialect=dialect)
     # Parameter names are passed as they are: none of ours needs quoting.
     assert not compiled.escaped_bind_names, compiled.escaped_bind_names
-    processors = dict(compiled._bind_processors)
-    return _Plan(str(compiled), compiled.construct_params, processors)
+    positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in stmt.exported_columns
+    )
+    return _Plan(
+        str(compiled),
+        compiled.construct_params,
+        dict(compiled._bind_processors),
+        positions,
+        results,
+    )
 
 
 # By statement: the named tuple its rows come as (None: it returns no rows), made
@@ -48,13 +62,32 @@ _ROW_TYPES: dict[str, Any] = {}
 _UNKNOWN = object()
 
 
-def _row_type(sql: str, cursor: psycopg.Cursor[Any]) -> Any:
+def _row_type(sql: str, cursor: Any) -> Any:
     row_type = _ROW_TYPES.get(sql, _UNKNOWN)
     if row_type is _UNKNOWN:
-        columns = cursor.description
-        row_type = namedtuple("Row", [c.name for c in columns]) if columns else None
+        description = cursor.description
+        names = [c[0] for c in description] if description else None
+        row_type = namedtuple("Row", names) if names else None
         _ROW_TYPES[sql] = row_type
     return row_type
+
+
+def _driver_values(plan: _Plan, params: dict[str, Any]) -> Any:
+    processors = plan.processors
+    values = {
+        key: processors[key](value) if key in processors else value
+        for key, value in plan.construct(params, escape_names=False).items()
+    }
+    if plan.positions is None:
+        return values
+    return tuple(values[name] for name in plan.positions)
+
+
+def _converted(plan: _Plan, row: Sequence[Any]) -> list[Any]:
+    return [
+        value if convert is None or value is None else convert(value)
+        for convert, value in zip(plan.results, row, strict=True)
+    ]
 
 
 def first_row(
@@ -67,44 +100,62 @@ def first_row(
         (``IntegrityError`` for a unique key already used, and so on).
     """
     plan = _plan(stmt, engine.dialect)
-    processors = plan.processors
-    values = {
-        key: processors[key](value) if key in processors else value
-        for key, value in plan.construct(params, escape_names=False).items()
-    }
+    values = _driver_values(plan, params)
+    dbapi = engine.dialect.loaded_dbapi
     with engine.connect() as conn:  # connection errors come as SQLAlchemy's
         driver: Any = conn.connection.driver_connection
         try:
-            driver.autocommit = True
-            try:
-                with driver.cursor(row_factory=tuple_row) as cursor:
+            with _autocommit(driver, engine.dialect.name == "sqlite"):
+                cursor = driver.cursor()
+                try:
                     cursor.execute(plan.sql, values)
                     row_type = _row_type(plan.sql, cursor)
                     row = cursor.fetchone() if row_type is not None else None
-                    return row_type._make(row) if row is not None else None
-            finally:
-                driver.autocommit = False  # as the pool hands connections out
-        except psycopg.Error as exc:
+                finally:
+                    cursor.close()
+        except dbapi.Error as exc:
             raise _wrapped(conn, plan.sql, params, exc) from exc
+    return None if row is None else row_type._make(_converted(plan, row))
+
+
+@contextmanager
+def _autocommit(driver: Any, sqlite: bool) -> Iterator[None]:
+    """The driver in autocommit for a statement, then back as the pool hands it
+    out: sqlite3's ``isolation_level`` None (its ``autocommit``, Python 3.12 and
+    later, means something else), psycopg's ``autocommit``."""
+    if sqlite:
+        saved = driver.isolation_level
+        driver.isolation_level = None
+        try:
+            yield
+        finally:
+            driver.isolation_level = saved
+    else:
+        driver.autocommit = True
+        try:
+            yield
+        finally:
+            driver.autocommit = False
 
 
 def _wrapped(conn: Connection, sql: str, params: Any, error: Any) -> StatementError:
     """What SQLAlchemy's own execute makes of a driver error: a ``DBAPIError``,
     ``connection_invalidated`` when the connection was lost.
 
-    The connection is invalidated unless the server refused the statement for a
-    constraint (then it answered, and the connection sits idle as it should): the
-    pool never hands out one whose state an error left unknown.
+    The connection is invalidated unless the database refused the statement for
+    a constraint (then it answered, and the connection sits idle as it should):
+    the pool never hands out one whose state an error left unknown.
     """
     dialect = conn.dialect
+    dbapi = dialect.loaded_dbapi
     lost = dialect.is_disconnect(error, conn.connection.driver_connection, None)
-    if lost or not isinstance(error, psycopg.IntegrityError):
+    if lost or not isinstance(error, dbapi.IntegrityError):
         conn.invalidate(error)
     wrapped: StatementError = DBAPIError.instance(
         sql,
         params,
         error,
-        psycopg.Error,
+        dbapi.Error,
         connection_invalidated=lost,
         dialect=dialect,
     )

@@ -8,9 +8,9 @@ prediction holds (``receipt_statements.insert_linked``).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Insert, Select
+from sqlalchemy import Insert, Select
 
 from . import receipt_statements as statements
 from .decision_check import CheckedDecision
@@ -70,21 +70,15 @@ def _newest_link(decision: CheckedDecision) -> tuple[str | None, str]:
     return row.id, _action(True, had_any, decision.granted_any)
 
 
-def on_postgres() -> bool:
-    return bool(db.engine.dialect.name == "postgresql")
-
-
 def _run(stmt: Insert | Select[Any], params: dict[str, Any]) -> Any | None:
-    """Run a statement of recording; its first row, if it returns rows.
+    """Run a statement of recording, committed on its own; its first row, if it
+    returns rows.
 
-    On PostgreSQL each statement commits on its own, on psycopg's cursor (no BEGIN
-    and COMMIT round trips, none of SQLAlchemy's execution layer: ``driver_sql``);
-    elsewhere in the session's transaction, which ``store_decision`` commits.
+    On the driver's cursor in autocommit (``driver_sql``): no BEGIN and COMMIT,
+    none of SQLAlchemy's execution layer, and on SQLite the writer lock held for
+    this one statement.
     """
-    if on_postgres():
-        return first_row(db.engine, stmt, params)
-    result = cast(CursorResult[Any], db.session.execute(stmt, params))
-    return result.first() if result.returns_rows else None
+    return first_row(db.engine, stmt, params)
 
 
 def _signed_row(receipt: Receipt, link: tuple[str | None, str]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ ORM's execution layer, and these answer with plain rows.
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import (
@@ -66,22 +65,9 @@ CURRENT: Select[Any] = (
 
 
 def fetch_current(engine: Engine, site: str, subject: str) -> Any | None:
-    """Run ``CURRENT``: a row with the public receipt fields, or None.
-
-    On PostgreSQL on psycopg's own cursor (``driver_sql``), with timestamps turned
-    to UTC as ``UTCDateTime`` would.
-    """
-    params = {"site": site, "subject": subject}
-    if engine.dialect.name != "postgresql":
-        with engine.connect() as conn:
-            return conn.execute(CURRENT, params).first()
-    row = first_row(engine, CURRENT, params)
-    if row is None:
-        return None
-    return row._replace(
-        created_at=row.created_at.astimezone(UTC),
-        expires_at=row.expires_at.astimezone(UTC),
-    )
+    """Run ``CURRENT`` on the driver's cursor (``driver_sql``): a row with the
+    public receipt fields, or None."""
+    return first_row(engine, CURRENT, {"site": site, "subject": subject})
 
 
 INSERT: Insert = RECEIPTS.insert()

@@ -26,7 +26,7 @@ from .decision_check import (
 from .errors import Conflict
 from .extensions import db
 from .models import Receipt
-from .receipt_insert import insert_linked, on_postgres
+from .receipt_insert import insert_linked
 from .signing import sign_token
 from .sites import Site
 from .staff import Staff
@@ -159,19 +159,16 @@ def store_decision(decision: CheckedDecision) -> Receipt:
         another decision.
     """
     receipt = _new_receipt(decision, datetime.now(UTC))
-    postgres = on_postgres()
     try:
         staged = stage_for_decision(
             decision.site, decision.notice_hash, receipt.banner_build
         )
-        if postgres and staged:
-            # On PostgreSQL the receipt commits on its own (receipt_insert.py):
-            # what it names goes first (its foreign key needs the notice; storing
-            # one twice is harmless).
+        if staged:
+            # The receipt commits on its own (receipt_insert.py): what it names
+            # goes first (its foreign key needs the notice; storing one twice is
+            # harmless).
             db.session.commit()
         inserted = insert_linked(decision, receipt)
-        if not postgres:
-            db.session.commit()
         mark_stored(staged)
     except IntegrityError:
         # An earlier or concurrent try with this id or key is stored.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, g, request
-from flask.views import MethodView
 
 from .. import audit
 from ..admin.auth import bearer_token, count_failure, too_many_failures
@@ -87,41 +86,39 @@ def _recorder(site: Site) -> Staff | None:
     return staff
 
 
-@blp.route("")
-class ConsentsView(MethodView):
-    decorators = [limiter.limit(record_limit, key_func=client_key, methods=["POST"])]
+DECISION = ConsentCreateSchema()
+DECISION_HEADERS = ConsentHeadersSchema()
+RECORDED = ConsentCreatedSchema()
 
-    @blp.arguments(ConsentCreateSchema())
-    @blp.arguments(ConsentHeadersSchema(), location="headers")
-    @blp.response(201, ConsentCreatedSchema())
-    @blp.alt_response(403, response="FORBIDDEN")
-    @blp.alt_response(409, response="CONFLICT")
-    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
-    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def post(
-        self, data: dict[str, Any], headers: dict[str, Any], site: str
-    ) -> dict[str, Any]:
-        """Record a decision and return its receipt, signed token and JWS.
 
-        `choices` names every optional category of the notice; required ones may be
-        left out and are always granted. A subject's first decision needs no proof
-        (omit `subject`, or send a random UUID); every later one carries a token of
-        the subject in `token` (403 without). Other subject ids come only from a
-        recorder integration (`Authorization: Bearer`, role `recorder`, method
-        `api`). A retry with the same `Idempotency-Key` (a random secret of the
-        client) and decision returns the first receipt; any other reuse of a key or
-        receipt id is a 409.
-        """
-        site_obj = get_site(site)
-        receipt = record_decision(
-            site_obj,
-            data,
-            _request_context(),
-            headers.get("idempotency_key"),
-            _recorder(site_obj),
-        )
-        return {"receipt": receipt, "token": receipt.token, "jws": receipt.jws}
+@blp.route("", methods=["POST"])
+@blp.documents(
+    body=DECISION,
+    headers=DECISION_HEADERS,
+    answer=(201, RECORDED),
+    errors=(403, 409, 413, 429, 503),
+)
+@limiter.limit(record_limit, key_func=client_key)
+def record(site: str) -> tuple[dict[str, Any], int]:
+    """Record a decision and return its receipt, signed token and JWS.
+
+    `choices` names every optional category of the notice; required ones may be
+    left out and are always granted. A subject's first decision needs no proof
+    (omit `subject`, or send a random UUID); every later one carries a token of
+    the subject in `token` (403 without). Other subject ids come only from a
+    recorder integration (`Authorization: Bearer`, role `recorder`, method
+    `api`). A retry with the same `Idempotency-Key` (a random secret of the
+    client) and decision returns the first receipt; any other reuse of a key or
+    receipt id is a 409.
+    """
+    data = parse(DECISION)
+    key = parse(DECISION_HEADERS, "headers").get("idempotency_key")
+    site_obj = get_site(site)
+    receipt = record_decision(
+        site_obj, data, _request_context(), key, _recorder(site_obj)
+    )
+    answer = {"receipt": receipt, "token": receipt.token, "jws": receipt.jws}
+    return RECORDED.dump(answer), 201
 
 
 SUBJECT_PATH = SubjectPathSchema()

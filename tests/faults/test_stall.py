@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from psycopg.pq import TransactionStatus
 from sqlalchemy.exc import OperationalError
 
 from consent_server import ConfigError, create_app
@@ -71,29 +72,51 @@ def test_a_stalled_lookup_is_a_503_and_readiness_still_answers(
     assert ready.json["database"] == "ok"
 
 
+def _in_autocommit(connection: Any) -> bool:
+    driver = connection.driver_connection
+    if hasattr(driver, "isolation_level") and not hasattr(driver, "pgconn"):
+        return bool(driver.isolation_level is None)  # sqlite3
+    return bool(driver.autocommit)  # psycopg
+
+
+def _in_transaction(connection: Any) -> bool:
+    driver = connection.driver_connection
+    if hasattr(driver, "pgconn"):
+        return bool(driver.info.transaction_status != TransactionStatus.IDLE)
+    return bool(driver.in_transaction)
+
+
 @pytest.mark.postgres
-def test_lookups_leave_no_connection_in_autocommit(
+def test_driver_statements_leave_no_connection_in_autocommit(
     app: Flask, client: FlaskClient, notice: dict[str, Any], database_url: str
 ) -> None:
-    """A lookup runs in autocommit on its pooled connection; a decision after it,
-    on whichever connection the pool hands out, must still be one transaction."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("only PostgreSQL lookups switch the driver to autocommit")
-    subject = client.post(CONSENTS, json=decision(notice["notice"])).json["receipt"][
-        "subject"
-    ]
-    with writes_locked(database_url):  # an error (the lock timeout) ...
-        assert client.get(f"{CONSENTS}/{subject}").status_code == 503
+    """Decisions and lookups run in autocommit on their pooled connection
+    (``driver_sql``), also when the statement fails: a transaction on whichever
+    connection the pool hands out next must still be one transaction."""
+    first = client.post(CONSENTS, json=decision(notice["notice"])).json["receipt"]
+    subject = first["subject"]
+    with writes_locked(database_url):  # an error (the lock or busy timeout) ...
+        stalled = client.post(CONSENTS, json=decision(notice["notice"]))
+        assert stalled.status_code == 503
+    # ... a refused insert (the receipt id is used) ...
+    reused = client.post(CONSENTS, json=decision(notice["notice"], id=first["id"]))
+    assert reused.status_code == 409
     # ... and then answers, found and not found.
     assert client.get(f"{CONSENTS}/{subject}").status_code == 200
     assert client.get(f"{CONSENTS}/{'0' * 36}").status_code == 404
+    assert client.post(CONSENTS, json=decision(notice["notice"])).status_code == 201
 
     with app.app_context():
         pool = db.engine.pool
         held = [db.engine.raw_connection() for _ in range(pool.checkedin())]
         try:
-            assert held, "the lookups returned no connection to the pool"
-            assert [c.driver_connection.autocommit for c in held] == [False] * len(held)
+            assert held, "the requests returned no connection to the pool"
+            assert [_in_autocommit(c) for c in held] == [False] * len(held)
+            # A write opens a transaction that only commit or rollback ends.
+            cursor = held[0].cursor()
+            cursor.execute("UPDATE receipts SET language = language")
+            assert _in_transaction(held[0])
+            held[0].rollback()
         finally:
             for connection in held:
                 connection.close()

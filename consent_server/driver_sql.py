@@ -32,8 +32,9 @@ class _Plan(NamedTuple):
     processors: Mapping[str, Any]
     # Parameter names in placeholder order (sqlite3's ``?``), or None: by name.
     positions: tuple[str, ...] | None
-    # The result columns' conversions, by position (None: the value as it comes).
-    results: tuple[Callable[[Any], Any] | None, ...]
+    # The result columns' conversions, by position (None: the value as it comes);
+    # None when no column has one (the insert's previous id and action).
+    results: tuple[Callable[[Any], Any] | None, ...] | None
 
 
 @cache
@@ -51,7 +52,7 @@ def _plan(stmt: Insert | Select[Any], dialect: Dialect) -> _Plan:
         compiled.construct_params,
         dict(compiled._bind_processors),
         positions,
-        results,
+        results if any(results) else None,
     )
 
 
@@ -83,7 +84,9 @@ def _driver_values(plan: _Plan, params: dict[str, Any]) -> Any:
     return tuple(values[name] for name in plan.positions)
 
 
-def _converted(plan: _Plan, row: Sequence[Any]) -> list[Any]:
+def _converted(plan: _Plan, row: Sequence[Any]) -> Sequence[Any]:
+    if plan.results is None:
+        return row
     return [
         value if convert is None or value is None else convert(value)
         for convert, value in zip(plan.results, row, strict=True)

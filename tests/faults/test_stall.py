@@ -74,16 +74,16 @@ def test_a_stalled_lookup_is_a_503_and_readiness_still_answers(
 
 def _in_autocommit(connection: Any) -> bool:
     driver = connection.driver_connection
-    if hasattr(driver, "isolation_level") and not hasattr(driver, "pgconn"):
-        return bool(driver.isolation_level is None)  # sqlite3
-    return bool(driver.autocommit)  # psycopg
+    if hasattr(driver, "pgconn"):  # psycopg
+        return bool(driver.autocommit)
+    return driver.isolation_level is None  # sqlite3
 
 
 def _in_transaction(connection: Any) -> bool:
     driver = connection.driver_connection
-    if hasattr(driver, "pgconn"):
+    if hasattr(driver, "pgconn"):  # psycopg
         return bool(driver.info.transaction_status != TransactionStatus.IDLE)
-    return bool(driver.in_transaction)
+    return bool(driver.in_transaction)  # sqlite3
 
 
 @pytest.mark.postgres
